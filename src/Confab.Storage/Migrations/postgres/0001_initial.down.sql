@@ -1,0 +1,21 @@
+DROP VIEW IF EXISTS message_details;
+DROP VIEW IF EXISTS conversation_stats;
+DROP VIEW IF EXISTS active_users;
+DROP TABLE IF EXISTS audit_log;
+DROP TABLE IF EXISTS attachments;
+DROP TABLE IF EXISTS user_events;
+DROP TABLE IF EXISTS conversation_events;
+DROP TABLE IF EXISTS pinned_messages;
+DROP TABLE IF EXISTS reactions;
+DROP TABLE IF EXISTS message_edits;
+DROP TABLE IF EXISTS messages;
+DROP TABLE IF EXISTS participants;
+DROP TABLE IF EXISTS conversations;
+DROP TABLE IF EXISTS contacts;
+DROP TABLE IF EXISTS auth_sessions;
+DROP TABLE IF EXISTS one_time_prekeys;
+DROP TABLE IF EXISTS devices;
+DROP TABLE IF EXISTS users;
+DROP FUNCTION IF EXISTS confab_reject_change();
+DROP FUNCTION IF EXISTS confab_set_updated_at();
+-- pg_trgm stays: other schemas of this database may use it, and it holds no data.

@@ -1,0 +1,21 @@
+using System.CommandLine;
+
+namespace Confab.Cli;
+
+/// <summary><c>confab db ...</c>: the database's whole life.</summary>
+internal static class DbCommands
+{
+    public static Command Build(CliContext context)
+    {
+        var db = new Command("db", "Manage the database: migrations, schema checks and seed data.");
+        db.Subcommands.Add(MigrateVerbs.Migrate(context));
+        db.Subcommands.Add(MigrateVerbs.Rollback(context));
+        db.Subcommands.Add(StatusVerb.Build(context));
+        db.Subcommands.Add(MigrateVerbs.Reset(context));
+        db.Subcommands.Add(NewMigrationVerb.Build(context));
+        db.Subcommands.Add(RepairVerb.Build(context));
+        // db.Subcommands.Add(VerifySchemaVerb.Build(context));
+        // db.Subcommands.Add(SeedVerb.Build(context));
+        return db;
+    }
+}
