@@ -9,7 +9,11 @@ namespace Confab.Storage.Engines;
 /// </summary>
 public abstract class ConfabDatabase : IAsyncDisposable
 {
-    protected ConfabDatabase(DatabaseTarget target) => Target = target;
+    protected ConfabDatabase(DatabaseTarget target)
+    {
+        Target = target;
+        SqlTypeHandlers.Register();
+    }
 
     public DatabaseTarget Target { get; }
 

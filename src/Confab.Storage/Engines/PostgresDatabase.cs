@@ -70,13 +70,20 @@ public sealed class PostgresDatabase : ConfabDatabase
             return;
         }
 
-        var builder = new NpgsqlConnectionStringBuilder(Target.ConnectionString) { Database = "postgres", Pooling = false };
+        await CreateDatabaseAsync(Target, Target.DatabaseName!, cancellationToken);
+    }
+
+    /// <summary>Creates a database on the server of <paramref name="server"/>, through its maintenance database.</summary>
+    public static async Task CreateDatabaseAsync(DatabaseTarget server, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var builder = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = "postgres", Pooling = false };
         await using var connection = new NpgsqlConnection(builder.ConnectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);
             await using var create = connection.CreateCommand();
-            create.CommandText = $"CREATE DATABASE {QuoteIdentifier(Target.DatabaseName!)} ENCODING 'UTF8' TEMPLATE template0";
+            create.CommandText = $"CREATE DATABASE {QuoteIdentifier(name)} ENCODING 'UTF8' TEMPLATE template0";
             await create.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
@@ -86,12 +93,32 @@ public sealed class PostgresDatabase : ConfabDatabase
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
             throw new DatabaseUnavailableException(
-                $"database {Target.DatabaseName} does not exist and role {builder.Username} may not create it; create it or grant CREATEDB", ex);
+                $"database {name} does not exist and role {builder.Username} may not create it; create it or grant CREATEDB", ex);
         }
         catch (Exception ex) when (StorageErrors.IsConnectFailure(ex))
         {
-            throw StorageErrors.Unavailable(ex, Target);
+            throw StorageErrors.Unavailable(ex, server);
         }
+    }
+
+    /// <summary>Drops a database on the server of <paramref name="server"/>, ending its sessions first.</summary>
+    public static async Task DropDatabaseAsync(DatabaseTarget server, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var builder = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = "postgres", Pooling = false };
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var drop = connection.CreateCommand();
+        drop.CommandText = $"DROP DATABASE IF EXISTS {QuoteIdentifier(name)} WITH (FORCE)";
+        await drop.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The same server and credentials, another database.</summary>
+    public static DatabaseTarget WithDatabase(DatabaseTarget server, string name)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var builder = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = name };
+        return new DatabaseTarget(DatabaseEngine.Postgres, builder.ConnectionString, DatabaseUrl.Redact(builder)) { DatabaseName = name };
     }
 
     public override async Task<T> WriteAsync<T>(

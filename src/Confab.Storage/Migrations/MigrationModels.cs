@@ -68,6 +68,9 @@ public sealed record MigrateOptions
     public bool AllowOutOfOrder { get; init; }
 
     public bool AllowDrift { get; init; }
+
+    /// <summary>Apply only these versions (building a scratch copy of another database's exact history).</summary>
+    public IReadOnlySet<long>? OnlyVersions { get; init; }
 }
 
 public sealed record RollbackOptions

@@ -35,7 +35,9 @@ public sealed partial class MigrationRunner
             throw new StorageOperationException($"database is at version {current}, above --to {target}; use `confab db rollback --to {target}`");
         }
 
-        var pending = status.Migrations.Where(m => m.State == MigrationState.Pending && m.Version <= target).ToList();
+        var pending = status.Migrations
+            .Where(m => m.State == MigrationState.Pending && m.Version <= target && (options.OnlyVersions?.Contains(m.Version) ?? true))
+            .ToList();
         if (!options.AllowOutOfOrder && pending.FirstOrDefault(m => m.OutOfOrder) is { } early)
         {
             throw new StorageOperationException(

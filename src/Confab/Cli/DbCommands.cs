@@ -14,8 +14,8 @@ internal static class DbCommands
         db.Subcommands.Add(MigrateVerbs.Reset(context));
         db.Subcommands.Add(NewMigrationVerb.Build(context));
         db.Subcommands.Add(RepairVerb.Build(context));
-        // db.Subcommands.Add(VerifySchemaVerb.Build(context));
-        // db.Subcommands.Add(SeedVerb.Build(context));
+        db.Subcommands.Add(VerifySchemaVerb.Build(context));
+        db.Subcommands.Add(SeedVerb.Build(context));
         return db;
     }
 }
