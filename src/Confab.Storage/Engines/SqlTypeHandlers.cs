@@ -22,6 +22,13 @@ public static class SqlTypeHandlers
             return;
         }
 
+        // Dapper maps these types itself unless their built-in mapping is removed first; its mapping would store
+        // uppercase GUIDs and .NET's own date text in SQLite.
+        foreach (var type in new[] { typeof(Guid), typeof(Guid?), typeof(DateTime), typeof(DateTime?), typeof(DateTimeOffset), typeof(DateTimeOffset?) })
+        {
+            SqlMapper.RemoveTypeMap(type);
+        }
+
         SqlMapper.AddTypeHandler(new GuidHandler());
         SqlMapper.AddTypeHandler(new InstantHandler());
         SqlMapper.AddTypeHandler(new InstantOffsetHandler());

@@ -135,7 +135,7 @@ public static class SchemaComparer
         var e = expected.ToHashSet(StringComparer.Ordinal);
         var a = actual.ToHashSet(StringComparer.Ordinal);
         differences.AddRange(e.Except(a).Order(StringComparer.Ordinal).Select(x => $"{what} {x} is missing"));
-        differences.AddRange(a.Except(e).Order(StringComparer.Ordinal).Select(x => $"unexpected {what} {x}"));
+        differences.AddRange(a.Except(e).Order(StringComparer.Ordinal).Select(x => $"{what} {x} is unexpected"));
     }
 
     private static void Expect(List<string> differences, string what, string expected, string actual)
