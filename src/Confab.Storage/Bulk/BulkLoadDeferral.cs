@@ -14,6 +14,8 @@ namespace Confab.Storage.Bulk;
 /// </summary>
 public sealed class BulkLoadDeferral
 {
+    private const int BulkCacheKib = 256 * 1024;
+
     private readonly DbConnection connection;
     private readonly DbTransaction transaction;
     private readonly IReadOnlyList<string> restore;
@@ -106,10 +108,18 @@ public sealed class BulkLoadDeferral
             && fullText.Any(f => o.Sql!.Contains(f, StringComparison.Ordinal))).ToList();
         var rebuilt = fullText.Where(f => feeders.Any(t => t.Sql!.Contains(f, StringComparison.Ordinal))).ToList();
 
-        var drop = indexes.Select(i => $"DROP INDEX {Quote(i.Name)}").Concat(feeders.Select(t => $"DROP TRIGGER {Quote(t.Name)}")).ToList();
+        // A large page cache keeps the load from spilling pages to the WAL mid-transaction, and in-memory temp
+        // storage keeps index builds from sorting through temp files; both are bounded and set back afterwards.
+        var cacheSize = await connection.ExecuteScalarAsync<long>(new CommandDefinition("PRAGMA cache_size", transaction: transaction, cancellationToken: cancellationToken));
+        var tempStore = await connection.ExecuteScalarAsync<long>(new CommandDefinition("PRAGMA temp_store", transaction: transaction, cancellationToken: cancellationToken));
+        var drop = new List<string> { $"PRAGMA cache_size = -{BulkCacheKib}", "PRAGMA temp_store = MEMORY" };
+        drop.AddRange(indexes.Select(i => $"DROP INDEX {Quote(i.Name)}"));
+        drop.AddRange(feeders.Select(t => $"DROP TRIGGER {Quote(t.Name)}"));
         var restore = indexes.Select(i => i.Sql!)
             .Concat(rebuilt.Select(f => $"INSERT INTO {Quote(f)} ({Quote(f)}) VALUES ('rebuild')"))
             .Concat(feeders.Select(t => t.Sql!))
+            .Append(FormattableString.Invariant($"PRAGMA cache_size = {cacheSize}"))
+            .Append(FormattableString.Invariant($"PRAGMA temp_store = {tempStore}"))
             .ToList();
         return (drop, restore);
     }

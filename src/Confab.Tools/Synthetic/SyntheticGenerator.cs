@@ -33,6 +33,7 @@ public static class SyntheticGenerator
 
         var plan = SyntheticPlan.Create(options);
         var rows = new Dictionary<string, long>(StringComparer.Ordinal);
+        TimeSpan loaded = default, indexed = default;
         await database.WriteAsync(
             async (connection, transaction) =>
             {
@@ -40,16 +41,23 @@ public static class SyntheticGenerator
                 var deferral = await DeferralIfItPaysAsync(connection, transaction, plan, cancellationToken);
                 await RowSetWriter.WriteAsync(connection, transaction, schema, Directory(plan, options), rows, cancellationToken);
                 await WriteConversationsAsync(connection, transaction, schema, plan, options, rows, progress, cancellationToken);
+                loaded = clock.Elapsed;
                 if (deferral is not null)
                 {
                     await deferral.RestoreAsync(cancellationToken);
                 }
 
+                indexed = clock.Elapsed - loaded;
+
                 return 0;
             },
             cancellationToken);
 
-        return new SyntheticResult(plan.Users.Count, plan.Conversations.Count, plan.Conversations.Sum(c => (long)c.MessageCount), rows, clock.Elapsed);
+        return new SyntheticResult(plan.Users.Count, plan.Conversations.Count, plan.Conversations.Sum(c => (long)c.MessageCount), rows, clock.Elapsed)
+        {
+            LoadTime = loaded,
+            IndexTime = indexed,
+        };
     }
 
     private static async Task WriteConversationsAsync(

@@ -65,14 +65,25 @@ internal static class SeedVerb
                 : await GenerateWithProgressAsync(context, database, options, ct);
             if (parse.GetValue(json))
             {
-                context.WriteJson(new { result.Users, result.Conversations, result.Messages, rows = result.RowsByTable, seconds = result.Elapsed.TotalSeconds });
+                context.WriteJson(new
+                {
+                    result.Users,
+                    result.Conversations,
+                    result.Messages,
+                    rows = result.RowsByTable,
+                    seconds = result.Elapsed.TotalSeconds,
+                    loadSeconds = result.LoadTime.TotalSeconds,
+                    indexSeconds = result.IndexTime.TotalSeconds,
+                    messagesPerSecond = result.Messages / Math.Max(result.Elapsed.TotalSeconds, 0.001),
+                });
             }
             else
             {
                 var rate = result.Messages / Math.Max(result.Elapsed.TotalSeconds, 0.001);
                 context.Line(string.Create(CultureInfo.InvariantCulture,
                     $"Generated {result.Users:N0} users, {result.Conversations:N0} conversations and {result.Messages:N0} messages "
-                    + $"({result.RowsByTable.Values.Sum():N0} rows) in {result.Elapsed.TotalSeconds:0.0} s: {rate:N0} messages/s."));
+                    + $"({result.RowsByTable.Values.Sum():N0} rows) in {result.Elapsed.TotalSeconds:0.0} s: {rate:N0} messages/s "
+                    + $"(loading {result.LoadTime.TotalSeconds:0.0} s, indexes and foreign keys {result.IndexTime.TotalSeconds:0.0} s)."));
             }
 
             return ExitCodes.Success;
