@@ -81,10 +81,10 @@ public static class ConfabCli
             await context.Error.WriteLineAsync("confab: stopped");
             return ExitCodes.Interrupted;
         }
-        catch (Exception ex) when (!parse.GetValue(VerboseOption))
+        catch (Exception ex)
         {
             await context.Error.WriteLineAsync($"confab: unexpected error: {ex.GetType().Name}: {ex.Message}");
-            await context.Error.WriteLineAsync("Run again with --verbose for details.");
+            await context.Error.WriteLineAsync(parse.GetValue(VerboseOption) ? ex.ToString() : "Run again with --verbose for details.");
             return ExitCodes.Problem;
         }
     }
@@ -103,6 +103,9 @@ public static class ConfabCli
         DatabaseUnavailableException => ExitCodes.CannotOpen,
         MigrationFailedException or StorageOperationException => ExitCodes.Problem,
         _ when StorageErrors.IsConnectFailure(ex) => ExitCodes.CannotOpen,
+
+        // Busy beyond the timeout: another process holds SQLite's write lock; the message says so.
+        _ when StorageErrors.IsRetryable(ex) => ExitCodes.Problem,
         _ => null,
     };
 }

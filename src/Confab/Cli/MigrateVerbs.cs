@@ -9,6 +9,8 @@ internal static class MigrateVerbs
 {
     private static readonly Option<bool> DryRun = new("--dry-run") { Description = "Print the exact SQL that would run; change nothing" };
 
+    private static readonly Option<bool> Json = new("--json") { Description = "Print what was done (or, with --dry-run, planned) as JSON" };
+
     private static readonly Option<int> LockTimeout = new("--lock-timeout")
     {
         Description = "Seconds to wait for another confab migrating the same PostgreSQL database",
@@ -23,7 +25,7 @@ internal static class MigrateVerbs
         var allowDrift = new Option<bool>("--allow-drift") { Description = "Migrate although an applied migration's file has changed" };
         var command = new Command("migrate", "Apply pending migrations in order (creates the SQLite file or PostgreSQL database when missing).")
         {
-            to, DryRun, outOfOrder, allowDrift, LockTimeout,
+            to, DryRun, outOfOrder, allowDrift, LockTimeout, Json,
         };
         command.SetAction((parse, ct) => ConfabCli.GuardAsync(context, parse, async () =>
         {
@@ -38,7 +40,7 @@ internal static class MigrateVerbs
             await using var database = ConfabDatabase.Open(target, create: !options.DryRun);
             var runner = new MigrationRunner(database) { LockTimeout = TimeSpan.FromSeconds(parse.GetValue(LockTimeout)) };
             var result = await runner.MigrateAsync(options, ct);
-            Render(context, target, result);
+            Render(context, parse, target, result);
             return ExitCodes.Success;
         }));
         return command;
@@ -50,7 +52,7 @@ internal static class MigrateVerbs
         var to = new Option<long?>("--to") { Description = "Undo every migration above this version; 0 empties the schema", HelpName = "VERSION" };
         var command = new Command("rollback", "Undo applied migrations by running their down files, newest first.")
         {
-            steps, to, DryRun, LockTimeout,
+            steps, to, DryRun, LockTimeout, Json,
         };
         command.SetAction((parse, ct) => ConfabCli.GuardAsync(context, parse, async () =>
         {
@@ -73,7 +75,7 @@ internal static class MigrateVerbs
                 TargetVersion = parse.GetValue(to),
                 DryRun = parse.GetValue(DryRun),
             };
-            Render(context, target, await runner.RollbackAsync(options, ct));
+            Render(context, parse, target, await runner.RollbackAsync(options, ct));
             return ExitCodes.Success;
         }));
         return command;
@@ -93,15 +95,38 @@ internal static class MigrateVerbs
 
             await using var database = ConfabDatabase.Open(target);
             var runner = new MigrationRunner(database) { LockTimeout = TimeSpan.FromSeconds(parse.GetValue(LockTimeout)) };
-            Render(context, target, await runner.RollbackAsync(new RollbackOptions { TargetVersion = 0 }, ct));
-            Render(context, target, await runner.MigrateAsync(new MigrateOptions(), ct));
+            Render(context, parse, target, await runner.RollbackAsync(new RollbackOptions { TargetVersion = 0 }, ct));
+            Render(context, parse, target, await runner.MigrateAsync(new MigrateOptions(), ct));
             return ExitCodes.Success;
         }));
         return command;
     }
 
-    private static void Render(CliContext context, DatabaseTarget target, MigrationRunResult result)
+    private static void Render(CliContext context, ParseResult parse, DatabaseTarget target, MigrationRunResult result)
     {
+        if (parse.GetResult(Json) is not null && parse.GetValue(Json))
+        {
+            context.WriteJson(new
+            {
+                database = target.Display,
+                result.DryRun,
+                result.FromVersion,
+                result.ToVersion,
+                steps = result.Steps.Select(s => new
+                {
+                    s.Migration.Version,
+                    s.Migration.Name,
+                    direction = s.Direction,
+                    file = s.File,
+                    s.InTransaction,
+                    s.ElapsedMs,
+                    s.DoneByOtherRunner,
+                    sql = result.DryRun ? s.Statements.Select(x => x.Text) : null,
+                }),
+            });
+            return;
+        }
+
         if (result.DryRun)
         {
             RenderDryRun(context, target, result);
