@@ -12,6 +12,9 @@ public abstract class ConfabStorageException : Exception
 /// <summary>The database URL or another argument is malformed (a usage error).</summary>
 public sealed class DatabaseUrlException(string message) : ConfabStorageException(message);
 
+/// <summary>An argument names something that does not exist or is out of range (a usage error).</summary>
+public sealed class StorageArgumentException(string message) : ConfabStorageException(message);
+
 /// <summary>The database cannot be reached or opened: host, credentials, file or database missing.</summary>
 public sealed class DatabaseUnavailableException(string message, Exception? inner = null)
     : ConfabStorageException(message, inner);

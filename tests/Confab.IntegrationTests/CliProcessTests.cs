@@ -52,6 +52,15 @@ public class CliProcessTests
     }
 
     [Fact]
+    public async Task Migrating_to_a_version_that_does_not_exist_is_a_usage_error()
+    {
+        await using var test = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        var (code, _, error) = await ConfabProcess.RunAsync("db", "migrate", "--to", "999", "--db", test.Url);
+        Assert.Equal(2, code);
+        Assert.Contains("there is no migration 999", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_dry_run_prints_the_sql_and_leaves_no_file_behind()
     {
         var path = Path.Combine(Path.GetTempPath(), $"confab-dry-{Guid.NewGuid():N}.db");

@@ -51,15 +51,24 @@ public sealed class SqliteDatabase : ConfabDatabase
         try
         {
             await connection.OpenAsync(cancellationToken);
-            await using var pragmas = connection.CreateCommand();
-            var journal = Target.IsInMemory ? string.Empty : "PRAGMA journal_mode=WAL;";
-            pragmas.CommandText = $"""
-                {journal}
-                PRAGMA foreign_keys=ON;
-                PRAGMA busy_timeout={(int)BusyTimeout.TotalMilliseconds};
-                PRAGMA synchronous={Synchronous};
-                """;
-            await pragmas.ExecuteNonQueryAsync(cancellationToken);
+            // busy_timeout first: switching to WAL needs a lock that another process may hold for a moment.
+            // Reading the catalog last proves the file is a database now, not at some later query.
+            // One command per statement: given several at once, this driver version reported success
+            // although a later statement had failed.
+            List<string> statements = [$"PRAGMA busy_timeout={(int)BusyTimeout.TotalMilliseconds}"];
+            if (!Target.IsInMemory)
+            {
+                statements.Add("PRAGMA journal_mode=WAL");
+            }
+
+            statements.AddRange(["PRAGMA foreign_keys=ON", $"PRAGMA synchronous={Synchronous}", "SELECT count(*) FROM sqlite_master"]);
+            foreach (var statement in statements)
+            {
+                await using var pragma = connection.CreateCommand();
+                pragma.CommandText = statement;
+                await pragma.ExecuteScalarAsync(cancellationToken);
+            }
+
             return connection;
         }
         catch (SqliteException ex)

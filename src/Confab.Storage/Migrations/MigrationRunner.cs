@@ -54,7 +54,7 @@ public sealed partial class MigrationRunner
         ArgumentNullException.ThrowIfNull(options);
         if (options.TargetVersion is { } target && target != 0 && Catalog.Find(target) is null)
         {
-            throw new StorageOperationException($"there is no migration {target}; this confab knows versions 1 to {Catalog.LatestVersion}");
+            throw new StorageArgumentException($"there is no migration {target}; this confab knows versions 1 to {Catalog.LatestVersion}");
         }
 
         if (options.DryRun)
@@ -88,7 +88,7 @@ public sealed partial class MigrationRunner
         ArgumentNullException.ThrowIfNull(options);
         if (options.TargetVersion is < 0 || (options.TargetVersion is null && options.Steps < 1))
         {
-            throw new StorageOperationException("rollback needs --steps of at least 1 or --to of at least 0");
+            throw new StorageArgumentException("rollback needs --steps of at least 1 or --to of at least 0");
         }
 
         if (!await database.ExistsAsync(cancellationToken))

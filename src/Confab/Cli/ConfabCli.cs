@@ -99,7 +99,7 @@ public static class ConfabCli
 
     private static int? Classify(Exception ex) => ex switch
     {
-        DatabaseUrlException or CliUsageException => ExitCodes.Usage,
+        DatabaseUrlException or StorageArgumentException or CliUsageException => ExitCodes.Usage,
         DatabaseUnavailableException => ExitCodes.CannotOpen,
         MigrationFailedException or StorageOperationException => ExitCodes.Problem,
         _ when StorageErrors.IsConnectFailure(ex) => ExitCodes.CannotOpen,
