@@ -22,6 +22,16 @@ public class DatabaseUrlTests
     }
 
     [Fact]
+    public void Sqlite_options_set_durability_and_the_busy_timeout()
+    {
+        var target = DatabaseUrl.Parse("sqlite:chat.db?synchronous=full&busy_timeout=2500");
+        Assert.Equal("FULL", target.SqliteSynchronous);
+        Assert.Equal(TimeSpan.FromMilliseconds(2500), target.SqliteBusyTimeout);
+        Assert.Equal(Path.GetFullPath("chat.db"), target.SqlitePath);
+        Assert.Equal("NORMAL", DatabaseUrl.Parse("sqlite:chat.db").SqliteSynchronous);
+    }
+
+    [Fact]
     public void Postgres_url_carries_user_password_host_port_database_and_options()
     {
         var target = DatabaseUrl.Parse("postgres://chat%40ops:s%3Acret@db.example.com:6543/confab?sslmode=require&pool_size=40&application_name=node1");
@@ -83,6 +93,9 @@ public class DatabaseUrlTests
     [InlineData("postgres://u@localhost/db?pool_size=many", "pool_size='many' is not valid")]
     [InlineData("Host=localhost;Nonsense=1;Database=x", "malformed")]
     [InlineData("just-a-word", "is not a database URL")]
+    [InlineData("sqlite:chat.db?synchronous=off", "synchronous='off' is not valid")]
+    [InlineData("sqlite:chat.db?busy_timeout=-1", "busy_timeout='-1' is not valid")]
+    [InlineData("sqlite:chat.db?cache=shared", "unknown SQLite URL option 'cache'")]
     public void Malformed_urls_are_rejected_with_a_reason(string url, string reason)
     {
         var error = Assert.Throws<DatabaseUrlException>(() => DatabaseUrl.Parse(url));

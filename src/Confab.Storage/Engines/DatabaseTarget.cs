@@ -13,5 +13,11 @@ public sealed record DatabaseTarget(DatabaseEngine Engine, string ConnectionStri
 
     public bool IsInMemory => SqlitePath == ":memory:";
 
+    /// <summary>SQLite's synchronous setting: NORMAL (durable across process crashes) or FULL (also across power loss).</summary>
+    public string SqliteSynchronous { get; init; } = "NORMAL";
+
+    /// <summary>How long an SQLite connection waits for another process's write lock.</summary>
+    public TimeSpan SqliteBusyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     public override string ToString() => Display;
 }

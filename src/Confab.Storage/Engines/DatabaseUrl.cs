@@ -90,23 +90,46 @@ public static class DatabaseUrl
             path = path[2..];
         }
 
+        var query = string.Empty;
+        var q = path.IndexOf('?', StringComparison.Ordinal);
+        if (q >= 0)
+        {
+            query = path[(q + 1)..];
+            path = path[..q];
+        }
+
         if (path.Length == 0)
         {
             throw new DatabaseUrlException("sqlite: needs a file path, e.g. sqlite:confab.db or sqlite::memory:");
         }
 
-        if (path == ":memory:")
-        {
-            return new DatabaseTarget(DatabaseEngine.Sqlite, "Data Source=:memory:", "sqlite::memory:") { SqlitePath = path };
-        }
-
-        if (path.IndexOfAny(['\0', '?']) >= 0)
+        if (path.Contains('\0', StringComparison.Ordinal))
         {
             throw new DatabaseUrlException("the SQLite path contains a character that cannot be in a file name");
         }
 
-        var full = Path.GetFullPath(path);
-        return new DatabaseTarget(DatabaseEngine.Sqlite, $"Data Source={full}", $"sqlite:{path}") { SqlitePath = full };
+        var memory = path == ":memory:";
+        var full = memory ? path : Path.GetFullPath(path);
+        var target = memory
+            ? new DatabaseTarget(DatabaseEngine.Sqlite, "Data Source=:memory:", "sqlite::memory:") { SqlitePath = path }
+            : new DatabaseTarget(DatabaseEngine.Sqlite, $"Data Source={full}", $"sqlite:{path}") { SqlitePath = full };
+        foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            var key = eq >= 0 ? pair[..eq] : pair;
+            var value = eq >= 0 ? pair[(eq + 1)..] : string.Empty;
+            target = key.ToLowerInvariant() switch
+            {
+                "synchronous" when value.ToUpperInvariant() is "NORMAL" or "FULL" => target with { SqliteSynchronous = value.ToUpperInvariant() },
+                "synchronous" => throw new DatabaseUrlException($"SQLite URL option synchronous='{value}' is not valid; use normal or full"),
+                "busy_timeout" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms <= 600_000 =>
+                    target with { SqliteBusyTimeout = TimeSpan.FromMilliseconds(ms) },
+                "busy_timeout" => throw new DatabaseUrlException($"SQLite URL option busy_timeout='{value}' is not valid; use milliseconds up to 600000"),
+                _ => throw new DatabaseUrlException($"unknown SQLite URL option '{key}'; known options: busy_timeout, synchronous"),
+            };
+        }
+
+        return target;
     }
 
     private static DatabaseTarget ParsePostgresUrl(string url)

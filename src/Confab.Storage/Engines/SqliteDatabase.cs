@@ -40,11 +40,6 @@ public sealed class SqliteDatabase : ConfabDatabase
         connectionString = builder.ToString();
     }
 
-    /// <summary>"FULL" makes every commit durable across power loss; the default NORMAL is durable across crashes of the process.</summary>
-    public string Synchronous { get; init; } = "NORMAL";
-
-    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
     public override async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(connectionString);
@@ -55,13 +50,13 @@ public sealed class SqliteDatabase : ConfabDatabase
             // Reading the catalog last proves the file is a database now, not at some later query.
             // One command per statement: given several at once, this driver version reported success
             // although a later statement had failed.
-            List<string> statements = [$"PRAGMA busy_timeout={(int)BusyTimeout.TotalMilliseconds}"];
+            List<string> statements = [$"PRAGMA busy_timeout={(int)Target.SqliteBusyTimeout.TotalMilliseconds}"];
             if (!Target.IsInMemory)
             {
                 statements.Add("PRAGMA journal_mode=WAL");
             }
 
-            statements.AddRange(["PRAGMA foreign_keys=ON", $"PRAGMA synchronous={Synchronous}", "SELECT count(*) FROM sqlite_master"]);
+            statements.AddRange(["PRAGMA foreign_keys=ON", $"PRAGMA synchronous={Target.SqliteSynchronous}", "SELECT count(*) FROM sqlite_master"]);
             foreach (var statement in statements)
             {
                 await using var pragma = connection.CreateCommand();
