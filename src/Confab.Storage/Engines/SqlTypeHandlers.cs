@@ -29,6 +29,8 @@ public static class SqlTypeHandlers
             SqlMapper.RemoveTypeMap(type);
         }
 
+        // Rows map to properties named in PascalCase from snake_case columns.
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
         SqlMapper.AddTypeHandler(new GuidHandler());
         SqlMapper.AddTypeHandler(new InstantHandler());
         SqlMapper.AddTypeHandler(new InstantOffsetHandler());

@@ -27,6 +27,7 @@ public static class ConfabCli
         var root = new RootCommand("Confab: a self-hosted chat backend on SQLite or PostgreSQL.");
         root.Options.Add(DbOption);
         root.Options.Add(VerboseOption);
+        root.Subcommands.Add(ServeVerb.Build(context));
         root.Subcommands.Add(DbCommands.Build(context));
         return root;
     }

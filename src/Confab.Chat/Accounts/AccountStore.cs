@@ -1,0 +1,297 @@
+using System.Data.Common;
+using Confab.Chat.Audit;
+using Confab.Chat.Ids;
+using Confab.Chat.Sessions;
+using Confab.Storage;
+using Confab.Storage.Engines;
+using Dapper;
+
+namespace Confab.Chat.Accounts;
+
+/// <summary>Accounts: registration, login, profile and password. Every security event is audited in its own transaction.</summary>
+public sealed class AccountStore(ConfabDatabase database, SessionStore sessions, SessionPolicy policy, TimeProvider clock)
+{
+    // Locks the "first user becomes admin" check against a concurrent first registration.
+    private const long FirstUserLock = 0x636F_6E66_6162_0002;
+
+    // Verified when the login names nobody, so that a miss takes as long as a wrong password.
+    private static readonly string DecoyHash = PasswordHashing.Hash("decoy password that never matches");
+
+    public async Task<(UserAccount User, TokenPair Tokens)> RegisterAsync(Registration request, ClientInfo client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = new Dictionary<string, string[]>();
+        AccountRules.Collect(errors, "username", AccountRules.Username(request.Username));
+        AccountRules.Collect(errors, "email", AccountRules.Email(request.Email));
+        AccountRules.Collect(errors, "password", AccountRules.Password(request.Password, request.Username));
+        AccountRules.Collect(errors, "displayName", AccountRules.DisplayName(request.DisplayName));
+        if (errors.Count > 0)
+        {
+            throw ChatException.Invalid(errors);
+        }
+
+        var hash = PasswordHashing.Hash(request.Password!);
+        try
+        {
+            return await database.WriteAsync(
+                async (connection, transaction) =>
+                {
+                    await RefuseTakenAsync(connection, transaction, request, cancellationToken);
+                    var first = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM users", transaction: transaction, cancellationToken: cancellationToken)) == 0;
+                    if (first)
+                    {
+                        await WriteLocks.TakeAsync(connection, transaction, FirstUserLock, cancellationToken);
+                        first = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM users", transaction: transaction, cancellationToken: cancellationToken)) == 0;
+                    }
+
+                    var now = Micro(clock.GetUtcNow().UtcDateTime);
+                    var id = Uuid7.NewId(now);
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        """
+                        INSERT INTO users (id, username, email, password_hash, display_name, is_admin, created_at, updated_at)
+                        VALUES (@id, @Username, @Email, @hash, @DisplayName, @first, @now, @now)
+                        """,
+                        new { id, request.Username, request.Email, hash, DisplayName = request.DisplayName!.Trim(), first, now },
+                        transaction,
+                        cancellationToken: cancellationToken));
+                    await AuditLog.RecordAsync(connection, transaction, id, "account.registered", client, first ? AuditSeverity.Notice : AuditSeverity.Info,
+                        "user", id.ToString(), first ? new { admin = true } : null, cancellationToken);
+                    var tokens = await sessions.IssueAsync(connection, transaction, id, null, client, cancellationToken);
+                    return (await GetAsync(connection, transaction, id, cancellationToken), tokens);
+                },
+                cancellationToken);
+        }
+        catch (DbException ex) when (StorageErrors.IsUniqueViolation(ex))
+        {
+            // A concurrent registration won between our check and our insert.
+            throw new ChatException(ChatErrorKind.Conflict, "account_exists", "That username or e-mail address was just taken.");
+        }
+    }
+
+    public async Task<(UserAccount User, TokenPair Tokens)> LoginAsync(string? login, string? password, ClientInfo client, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(login) || string.IsNullOrEmpty(password))
+        {
+            var errors = new Dictionary<string, string[]>();
+            AccountRules.Collect(errors, "login", string.IsNullOrWhiteSpace(login) ? "is required" : null);
+            AccountRules.Collect(errors, "password", string.IsNullOrEmpty(password) ? "is required" : null);
+            throw ChatException.Invalid(errors);
+        }
+
+        var outcome = await database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                var user = await connection.QuerySingleOrDefaultAsync<LoginRow>(new CommandDefinition(
+                    """
+                    SELECT id AS Id, password_hash AS PasswordHash, disabled_at AS DisabledAt FROM users
+                    WHERE erased_at IS NULL AND (lower(username) = lower(@login) OR lower(email) = lower(@login))
+                    """,
+                    new { login = login.Trim() },
+                    transaction,
+                    cancellationToken: cancellationToken));
+                if (user is null)
+                {
+                    PasswordHashing.Verify(DecoyHash, password);
+                    await AuditLog.RecordAsync(connection, transaction, null, "login.failed", client, AuditSeverity.Warning,
+                        details: new { reason = "unknown_login" }, cancellationToken: cancellationToken);
+                    return LoginOutcome.Failed;
+                }
+
+                var retryAfter = await LockedOutForAsync(connection, transaction, user.Id, cancellationToken);
+                if (retryAfter is { } wait)
+                {
+                    await AuditLog.RecordAsync(connection, transaction, user.Id, "login.blocked", client, AuditSeverity.Warning,
+                        "user", user.Id.ToString(), cancellationToken: cancellationToken);
+                    return LoginOutcome.Locked(wait);
+                }
+
+                if (!PasswordHashing.Verify(user.PasswordHash, password))
+                {
+                    await AuditLog.RecordAsync(connection, transaction, user.Id, "login.failed", client, AuditSeverity.Warning,
+                        "user", user.Id.ToString(), new { reason = "wrong_password" }, cancellationToken);
+                    return LoginOutcome.Failed;
+                }
+
+                if (user.DisabledAt is not null)
+                {
+                    return LoginOutcome.AccountDisabled;
+                }
+
+                await AuditLog.RecordAsync(connection, transaction, user.Id, "login.succeeded", client, AuditSeverity.Info, "user", user.Id.ToString(), cancellationToken: cancellationToken);
+                var tokens = await sessions.IssueAsync(connection, transaction, user.Id, null, client, cancellationToken);
+                return new LoginOutcome(await GetAsync(connection, transaction, user.Id, cancellationToken), tokens, null, false);
+            },
+            cancellationToken);
+
+        return outcome switch
+        {
+            { User: { } user, Tokens: { } tokens } => (user, tokens),
+            { RetryAfter: { } wait } => throw new ChatException(ChatErrorKind.RateLimited, "login_locked",
+                "Too many failed logins for this account; try again later.") { RetryAfter = wait },
+            { Disabled: true } => throw new ChatException(ChatErrorKind.Forbidden, "account_disabled", "This account is disabled."),
+            _ => throw new ChatException(ChatErrorKind.Unauthorized, "invalid_credentials", "The login or the password is wrong."),
+        };
+    }
+
+    public async Task<UserAccount> GetAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        return await GetAsync(connection, null, userId, cancellationToken);
+    }
+
+    public async Task<UserAccount> UpdateProfileAsync(Guid userId, ProfileChange change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var errors = new Dictionary<string, string[]>();
+        if (change.Present.Contains("displayName"))
+        {
+            AccountRules.Collect(errors, "displayName", AccountRules.DisplayName(change.DisplayName));
+        }
+
+        AccountRules.Collect(errors, "avatarUrl", AccountRules.AvatarUrl(change.AvatarUrl));
+        AccountRules.Collect(errors, "bio", AccountRules.Optional(change.Bio, 500));
+        AccountRules.Collect(errors, "statusMessage", AccountRules.Optional(change.StatusMessage, 140));
+        if (errors.Count > 0)
+        {
+            throw ChatException.Invalid(errors);
+        }
+
+        return await database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                var current = await GetAsync(connection, transaction, userId, cancellationToken);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    UPDATE users SET display_name = @DisplayName, avatar_url = @AvatarUrl, bio = @Bio, status_message = @StatusMessage
+                    WHERE id = @userId
+                    """,
+                    new
+                    {
+                        userId,
+                        DisplayName = change.Present.Contains("displayName") ? change.DisplayName!.Trim() : current.DisplayName,
+                        AvatarUrl = change.Present.Contains("avatarUrl") ? change.AvatarUrl : current.AvatarUrl,
+                        Bio = change.Present.Contains("bio") ? change.Bio : current.Bio,
+                        StatusMessage = change.Present.Contains("statusMessage") ? change.StatusMessage : current.StatusMessage,
+                    },
+                    transaction,
+                    cancellationToken: cancellationToken));
+                return await GetAsync(connection, transaction, userId, cancellationToken);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Changes the password and ends every other session of the user.</summary>
+    public async Task ChangePasswordAsync(AuthenticatedSession caller, string? currentPassword, string? newPassword, ClientInfo client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var errors = new Dictionary<string, string[]>();
+        AccountRules.Collect(errors, "currentPassword", string.IsNullOrEmpty(currentPassword) ? "is required" : null);
+        AccountRules.Collect(errors, "newPassword", AccountRules.Password(newPassword, caller.Username));
+        if (errors.Count > 0)
+        {
+            throw ChatException.Invalid(errors);
+        }
+
+        var newHash = PasswordHashing.Hash(newPassword!);
+        var changed = await database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                var hash = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
+                    "SELECT password_hash FROM users WHERE id = @UserId", new { caller.UserId }, transaction, cancellationToken: cancellationToken));
+                if (hash is null || !PasswordHashing.Verify(hash, currentPassword!))
+                {
+                    await AuditLog.RecordAsync(connection, transaction, caller.UserId, "password.change_failed", client, AuditSeverity.Warning, cancellationToken: cancellationToken);
+                    return false;
+                }
+
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE users SET password_hash = @newHash WHERE id = @UserId", new { newHash, caller.UserId }, transaction, cancellationToken: cancellationToken));
+                var ended = await sessions.RevokeAllAsync(connection, transaction, caller.UserId, caller.SessionId, "password_changed", cancellationToken);
+                await AuditLog.RecordAsync(connection, transaction, caller.UserId, "password.changed", client, AuditSeverity.Notice,
+                    "user", caller.UserId.ToString(), new { sessionsEnded = ended }, cancellationToken);
+                return true;
+            },
+            cancellationToken);
+        if (!changed)
+        {
+            throw new ChatException(ChatErrorKind.Validation, "wrong_password", "The current password is wrong.",
+                new Dictionary<string, string[]> { ["currentPassword"] = ["is wrong"] });
+        }
+    }
+
+    /// <summary>
+    /// How long the account stays locked: after N failed logins in a row within the window, until the Nth most
+    /// recent of them leaves the window. Counted from the audit log, so every node sees the same count.
+    /// </summary>
+    private async Task<TimeSpan?> LockedOutForAsync(DbConnection connection, DbTransaction transaction, Guid userId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var events = await connection.QueryAsync<(string Action, DateTime At)>(new CommandDefinition(
+            """
+            SELECT action, created_at FROM audit_log
+            WHERE actor_id = @userId AND created_at > @since AND action IN ('login.failed', 'login.succeeded')
+            ORDER BY created_at DESC
+            """,
+            new { userId, since = now - policy.LockoutWindow },
+            transaction,
+            cancellationToken: cancellationToken));
+        var failures = events.TakeWhile(e => e.Action == "login.failed").Select(e => e.At).ToList();
+        if (failures.Count < policy.FailuresBeforeLockout)
+        {
+            return null;
+        }
+
+        var wait = failures[policy.FailuresBeforeLockout - 1] + policy.LockoutWindow - now;
+        return wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1);
+    }
+
+    private static async Task RefuseTakenAsync(DbConnection connection, DbTransaction transaction, Registration request, CancellationToken cancellationToken)
+    {
+        var taken = await connection.QueryAsync<(string Username, string? Email)>(new CommandDefinition(
+            "SELECT username, email FROM users WHERE lower(username) = lower(@Username) OR lower(email) = lower(@Email)",
+            new { request.Username, request.Email },
+            transaction,
+            cancellationToken: cancellationToken));
+        foreach (var (username, _) in taken)
+        {
+            if (string.Equals(username, request.Username, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ChatException(ChatErrorKind.Conflict, "username_taken", "That username is taken.",
+                    new Dictionary<string, string[]> { ["username"] = ["is taken"] });
+            }
+        }
+
+        if (taken.Any())
+        {
+            throw new ChatException(ChatErrorKind.Conflict, "email_taken", "An account with that e-mail address exists.",
+                new Dictionary<string, string[]> { ["email"] = ["is taken"] });
+        }
+    }
+
+    private static async Task<UserAccount> GetAsync(DbConnection connection, DbTransaction? transaction, Guid userId, CancellationToken cancellationToken) =>
+        await connection.QuerySingleOrDefaultAsync<UserAccount>(new CommandDefinition(
+            $"SELECT {UserAccount.Columns} FROM users WHERE id = @userId AND erased_at IS NULL",
+            new { userId },
+            transaction,
+            cancellationToken: cancellationToken))
+        ?? throw new ChatException(ChatErrorKind.NotFound, "user_not_found", "There is no such user.");
+
+    private static DateTime Micro(DateTime value) => new(value.Ticks - (value.Ticks % 10), DateTimeKind.Utc);
+
+    private sealed record LoginRow
+    {
+        public Guid Id { get; init; }
+
+        public string PasswordHash { get; init; } = string.Empty;
+
+        public DateTime? DisabledAt { get; init; }
+    }
+
+    private sealed record LoginOutcome(UserAccount? User, TokenPair? Tokens, TimeSpan? RetryAfter, bool Disabled)
+    {
+        public static readonly LoginOutcome Failed = new(null, null, null, false);
+        public static readonly LoginOutcome AccountDisabled = new(null, null, null, true);
+
+        public static LoginOutcome Locked(TimeSpan wait) => new(null, null, wait, false);
+    }
+}

@@ -1,0 +1,15 @@
+namespace Confab.Chat;
+
+/// <summary>Where a request came from, for sessions and the audit log.</summary>
+public sealed record ClientInfo(string? IpAddress, string? UserAgent, string? DeviceName = null)
+{
+    public static readonly ClientInfo Unknown = new(null, null);
+
+    public string? Ip => Clip(IpAddress, 64);
+
+    public string? Agent => Clip(UserAgent, 512);
+
+    public string? Device => Clip(DeviceName, 100);
+
+    private static string? Clip(string? value, int max) => value is null ? null : value.Length <= max ? value : value[..max];
+}

@@ -1,0 +1,40 @@
+using Confab.Storage.Engines;
+using Confab.Storage.Migrations;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Confab.Server.Api;
+
+/// <summary>GET /healthz (the process is up) and GET /readyz (the database answers and its schema is current).</summary>
+public static class HealthApi
+{
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
+        routes.MapGet("/readyz", ReadyAsync).WithTags("Health");
+        return routes;
+    }
+
+    private static async Task<Results<Ok<Readiness>, JsonHttpResult<Readiness>>> ReadyAsync(ConfabDatabase database, CancellationToken ct)
+    {
+        try
+        {
+            var status = await new MigrationRunner(database).StatusAsync(ct);
+            var ready = status.PendingCount == 0 && !status.HasDrift && !status.HasUnknown;
+            var readiness = new Readiness(ready ? "ready" : "migrations_pending", status.CurrentVersion, status.LatestKnownVersion);
+            return ready ? TypedResults.Ok(readiness) : TypedResults.Json(readiness, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        catch (Storage.ConfabStorageException ex)
+        {
+            return TypedResults.Json(new Readiness("database_unavailable", 0, 0) { Detail = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    public sealed record Readiness(string Status, long SchemaVersion, long LatestKnownVersion)
+    {
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? Detail { get; init; }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Confab.Chat;
+using Confab.Chat.Accounts;
+using Confab.Chat.Sessions;
+using Confab.Server.Auth;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Confab.Server.Api;
+
+/// <summary>GET|PATCH /api/v1/me, POST /api/v1/me/password, GET /api/v1/me/sessions, DELETE /api/v1/me/sessions/{id}.</summary>
+public static class MeApi
+{
+    private static readonly string[] ProfileFields = ["displayName", "avatarUrl", "bio", "statusMessage"];
+
+    public static IEndpointRouteBuilder MapMeApi(this IEndpointRouteBuilder routes)
+    {
+        var me = routes.MapGroup("/api/v1/me").WithTags("Me").RequireAuthorization();
+        me.MapGet("/", GetAsync);
+        me.MapPatch("/", PatchAsync);
+        me.MapPost("/password", ChangePasswordAsync);
+        me.MapGet("/sessions", SessionsAsync);
+        me.MapDelete("/sessions/{id:guid}", RevokeSessionAsync);
+        return routes;
+    }
+
+    private static async Task<Ok<UserAccount>> GetAsync(AccountStore accounts, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(await accounts.GetAsync(CurrentSession.Of(http).UserId, ct));
+
+    /// <summary>A merge patch: named fields change, a named field set to null is cleared, absent fields stay.</summary>
+    private static async Task<Ok<UserAccount>> PatchAsync(JsonElement body, AccountStore accounts, HttpContext http, CancellationToken ct)
+    {
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            throw ChatException.Invalid("body", "must be a JSON object");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var values = new Dictionary<string, string?>();
+        foreach (var property in body.EnumerateObject())
+        {
+            if (!ProfileFields.Contains(property.Name, StringComparer.Ordinal))
+            {
+                errors[property.Name] = [$"is not a profile field; use {string.Join(", ", ProfileFields)}"];
+            }
+            else if (property.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            {
+                errors[property.Name] = ["must be a string or null"];
+            }
+            else
+            {
+                values[property.Name] = property.Value.ValueKind == JsonValueKind.Null ? null : property.Value.GetString();
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw ChatException.Invalid(errors);
+        }
+
+        var change = new ProfileChange(values.GetValueOrDefault("displayName"), values.GetValueOrDefault("avatarUrl"),
+            values.GetValueOrDefault("bio"), values.GetValueOrDefault("statusMessage")) { Present = values.Keys.ToHashSet() };
+        return TypedResults.Ok(await accounts.UpdateProfileAsync(CurrentSession.Of(http).UserId, change, ct));
+    }
+
+    private static async Task<NoContent> ChangePasswordAsync(ChangePasswordRequest request, AccountStore accounts, HttpContext http, CancellationToken ct)
+    {
+        await accounts.ChangePasswordAsync(CurrentSession.Of(http), request.CurrentPassword, request.NewPassword, CurrentSession.Client(http), ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<IReadOnlyList<SessionInfo>>> SessionsAsync(SessionStore sessions, HttpContext http, CancellationToken ct)
+    {
+        var session = CurrentSession.Of(http);
+        return TypedResults.Ok(await sessions.ListAsync(session.UserId, session.SessionId, ct));
+    }
+
+    private static async Task<NoContent> RevokeSessionAsync(Guid id, SessionStore sessions, HttpContext http, CancellationToken ct)
+    {
+        await sessions.RevokeAsync(CurrentSession.Of(http).UserId, id, "revoked", CurrentSession.Client(http), ct);
+        return TypedResults.NoContent();
+    }
+}
+
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);

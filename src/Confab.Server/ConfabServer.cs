@@ -1,0 +1,174 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using Confab.Chat.Accounts;
+using Confab.Chat.Sessions;
+using Confab.Server.Api;
+using Confab.Server.Auth;
+using Confab.Server.Errors;
+using Confab.Storage.Engines;
+using Confab.Storage.Migrations;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Confab.Server;
+
+/// <summary>Builds and runs the HTTP server: configuration, services, middleware and routes.</summary>
+public static class ConfabServer
+{
+    /// <summary>
+    /// Configuration, lowest precedence first: appsettings.json in the working directory, CONFAB_* environment
+    /// variables (CONFAB_AUTH__ACCESSTOKENMINUTES=30), then <paramref name="overrides"/> from command-line flags.
+    /// </summary>
+    public static WebApplication Build(DatabaseTarget target, IEnumerable<KeyValuePair<string, string?>> overrides)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Information",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+            })
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables("CONFAB_")
+            .AddInMemoryCollection(overrides);
+
+        builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration.GetSection(ServerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        var urls = builder.Configuration[$"{ServerOptions.Section}:{nameof(ServerOptions.Urls)}"] ?? new ServerOptions().Urls;
+        builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 11 * 1024 * 1024;
+        });
+
+        builder.Services.AddConfabChat(target);
+        builder.Services.AddConfabHttp();
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapHealthApi().MapAuthApi().MapMeApi();
+        return app;
+    }
+
+    /// <summary>Migrates (unless configured not to), serves until <paramref name="cancellationToken"/> fires, then drains.</summary>
+    public static async Task RunAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        await StartAsync(app, cancellationToken);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C or SIGTERM: stop accepting, let requests in flight finish.
+        }
+
+        await app.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>Migrates when configured to, then starts listening. Returns the addresses actually bound.</summary>
+    public static async Task<IReadOnlyList<string>> StartAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var options = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
+        var database = app.Services.GetRequiredService<ConfabDatabase>();
+        if (options.Migrate)
+        {
+            var result = await new MigrationRunner(database).MigrateAsync(new MigrateOptions(), cancellationToken);
+            ServerLog.Migrated(app.Logger, result.Steps.Count, result.ToVersion);
+        }
+
+        await app.StartAsync(cancellationToken);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+        ServerLog.Serving(app.Logger, database.Target.Display, string.Join(", ", addresses));
+        return addresses;
+    }
+
+    public static IServiceCollection AddConfabChat(this IServiceCollection services, DatabaseTarget target)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => ConfabDatabase.Open(target, create: true));
+        services.AddSingleton(provider =>
+        {
+            var auth = provider.GetRequiredService<IOptions<AuthOptions>>().Value;
+            return new SessionPolicy
+            {
+                AccessTokenLifetime = TimeSpan.FromMinutes(auth.AccessTokenMinutes),
+                RefreshTokenLifetime = TimeSpan.FromDays(auth.RefreshTokenDays),
+                FailuresBeforeLockout = auth.FailuresBeforeLockout,
+                LockoutWindow = TimeSpan.FromMinutes(auth.LockoutMinutes),
+            };
+        });
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<AccountStore>();
+        return services;
+    }
+
+    public static IServiceCollection AddConfabHttp(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            json.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        });
+        services.AddConfabProblems();
+        // The core only: AddAuthentication would also bring Data Protection, which writes key files that
+        // opaque bearer tokens never use.
+        services.AddAuthenticationCore(auth =>
+        {
+            auth.AddScheme<BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, BearerAuthenticationHandler.SchemeName);
+            auth.DefaultScheme = BearerAuthenticationHandler.SchemeName;
+        });
+        services.AddWebEncoders();
+        services.AddOptions<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions>(BearerAuthenticationHandler.SchemeName);
+        services.AddAuthorization();
+        services.AddOpenApi();
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(AuthApi.RateLimitPolicy, context =>
+            {
+                var perMinute = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.AttemptsPerIpPerMinute;
+                return RateLimitPartition.GetFixedWindowLimiter(
+                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+            });
+            limiter.OnRejected = async (rejected, ct) =>
+            {
+                var http = rejected.HttpContext;
+                var wait = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? retry : TimeSpan.FromMinutes(1);
+                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = http,
+                    ProblemDetails = new ProblemDetails
+                    {
+                        Status = StatusCodes.Status429TooManyRequests,
+                        Title = "Too many attempts from this address; try again later.",
+                        Extensions = { ["code"] = ProblemCodes.RateLimited },
+                    },
+                });
+            };
+        });
+        return services;
+    }
+}

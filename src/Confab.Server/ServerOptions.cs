@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Confab.Server;
+
+/// <summary>Section "Server": where to listen and keep files. Flags and CONFAB_SERVER__* override appsettings.json.</summary>
+public sealed class ServerOptions
+{
+    public const string Section = "Server";
+
+    /// <summary>Listen addresses, separated by ';'.</summary>
+    [Required]
+    public string Urls { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>Where attachments are stored.</summary>
+    [Required]
+    public string DataDir { get; set; } = "data";
+
+    /// <summary>Apply pending migrations before serving.</summary>
+    public bool Migrate { get; set; } = true;
+}
+
+/// <summary>Section "Auth": token lifetimes and login lock-out.</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    /// <summary>Minutes an access token lives; at most an hour.</summary>
+    [Range(1, 60)]
+    public int AccessTokenMinutes { get; set; } = 15;
+
+    /// <summary>Days a refresh token lives.</summary>
+    [Range(1, 365)]
+    public int RefreshTokenDays { get; set; } = 30;
+
+    /// <summary>Failed logins in a row, per account, before further attempts are refused for a while.</summary>
+    [Range(1, 100)]
+    public int FailuresBeforeLockout { get; set; } = 5;
+
+    [Range(1, 1440)]
+    public int LockoutMinutes { get; set; } = 15;
+
+    /// <summary>Login and registration attempts per client IP address per minute.</summary>
+    [Range(1, 10_000)]
+    public int AttemptsPerIpPerMinute { get; set; } = 30;
+}

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Confab.Server;
+using Microsoft.Extensions.Options;
+
+namespace Confab.Cli;
+
+/// <summary><c>confab serve</c>: migrate, then serve the REST API until Ctrl-C or SIGTERM.</summary>
+internal static class ServeVerb
+{
+    public static Command Build(CliContext context)
+    {
+        var urls = new Option<string?>("--urls") { Description = "Listen addresses, ';'-separated (default http://127.0.0.1:8080)", HelpName = "URLS" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Where attachments are kept (default ./data)", HelpName = "PATH" };
+        var noMigrate = new Option<bool>("--no-migrate") { Description = "Do not apply pending migrations; /readyz reports them instead" };
+        var command = new Command("serve", "Serve the chat API (REST under /api/v1, OpenAPI at /openapi/v1.json, /healthz, /readyz).")
+        {
+            urls, dataDir, noMigrate,
+        };
+        command.SetAction((parse, ct) => ConfabCli.GuardAsync(context, parse, async () =>
+        {
+            var target = ConfabCli.ResolveTarget(context, parse);
+            var overrides = new Dictionary<string, string?>();
+            if (parse.GetValue(urls) is { } listen)
+            {
+                overrides["Server:Urls"] = listen;
+            }
+
+            if (parse.GetValue(dataDir) is { } dir)
+            {
+                overrides["Server:DataDir"] = dir;
+            }
+
+            if (parse.GetValue(noMigrate))
+            {
+                overrides["Server:Migrate"] = "false";
+            }
+
+            await using var app = ConfabServer.Build(target, overrides);
+            try
+            {
+                await ConfabServer.RunAsync(app, ct);
+            }
+            catch (OptionsValidationException ex)
+            {
+                throw new CliUsageException($"invalid setting: {string.Join("; ", ex.Failures)}");
+            }
+            catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException || ex.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new Storage.StorageOperationException($"cannot listen: {ex.Message}", ex);
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}
