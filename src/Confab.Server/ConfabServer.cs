@@ -72,13 +72,14 @@ public static class ConfabServer
     {
         ArgumentNullException.ThrowIfNull(app);
         await StartAsync(app, cancellationToken);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            await Task.Delay(Timeout.Infinite, stopping.Token);
         }
         catch (OperationCanceledException)
         {
-            // Ctrl-C or SIGTERM: stop accepting, let requests in flight finish.
+            // Ctrl-C, or SIGTERM through the host's lifetime: stop accepting, let requests in flight finish.
         }
 
         await app.StopAsync(CancellationToken.None);
@@ -88,7 +89,10 @@ public static class ConfabServer
     public static async Task<IReadOnlyList<string>> StartAsync(WebApplication app, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(app);
+
+        // Settings are checked before anything touches the database: a bad one stops here, naming itself.
         var options = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
         var database = app.Services.GetRequiredService<ConfabDatabase>();
         if (options.Migrate)
         {

@@ -5,7 +5,23 @@ namespace Confab.IntegrationTests;
 /// <summary>Runs the real confab executable (built next to the tests) as a separate process.</summary>
 internal static class ConfabProcess
 {
-    public static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    public static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) =>
+        RunAsync(new Dictionary<string, string>(), args);
+
+    public static async Task<(int Code, string Output, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        using var process = Start(environment, args);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Starts confab and leaves it running; the caller reads or drains its output and waits for it.</summary>
+    public static Process Start(params string[] args) => Start(new Dictionary<string, string>(), args, drain: true);
+
+    private static Process Start(IReadOnlyDictionary<string, string> environment, string[] args, bool drain = false)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -23,11 +39,21 @@ internal static class ConfabProcess
         start.Environment.Remove("CONFAB_DB");
         start.Environment.Remove("DATABASE_URL");
         start.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start)!;
+        if (drain)
+        {
+            // A full pipe would block the child; a long-running server's output is not needed.
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        return process;
     }
 }

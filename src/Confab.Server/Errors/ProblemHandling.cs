@@ -18,7 +18,7 @@ public static class ProblemHandling
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             var problem = context.ProblemDetails;
-            problem.Extensions.TryAdd("code", context.Exception is BadHttpRequestException
+            problem.Extensions.TryAdd("code", context.Exception is BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest }
                 ? ProblemCodes.InvalidRequestBody
                 : ProblemCodes.ForStatus(problem.Status ?? StatusCodes.Status500InternalServerError));
             problem.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);

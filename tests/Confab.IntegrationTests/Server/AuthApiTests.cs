@@ -209,6 +209,14 @@ public class AuthApiTests
             await response.AssertProblemAsync(400, "invalid_request_body");
         }
 
+        // With Expect: 100-continue the server answers from the headers, before the body is sent.
+        using var huge = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/register")
+        {
+            Content = new StringContent("{\"username\": \"" + new string('a', 12 * 1024 * 1024) + "\"}", Encoding.UTF8, "application/json"),
+        };
+        huge.Headers.ExpectContinue = true;
+        await (await server.Client.SendAsync(huge)).AssertProblemAsync(413, "payload_too_large");
+
         var notJson = await server.Client.PostAsync("/api/v1/auth/register", new StringContent("username=x", Encoding.UTF8, "application/x-www-form-urlencoded"));
         Assert.Equal(415, (int)notJson.StatusCode);
         Assert.Equal(0, await CountAsync(server, "SELECT count(*) FROM users"));
