@@ -63,7 +63,7 @@ public static class ConfabServer
         app.UseAuthorization();
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapHealthApi().MapAuthApi().MapMeApi();
+        app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi();
         return app;
     }
 
@@ -123,6 +123,8 @@ public static class ConfabServer
         });
         services.AddSingleton<SessionStore>();
         services.AddSingleton<AccountStore>();
+        services.AddSingleton<Chat.Conversations.ConversationStore>();
+        services.AddSingleton<Chat.Messages.MessageStore>();
         return services;
     }
 

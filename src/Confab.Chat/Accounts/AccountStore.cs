@@ -44,7 +44,7 @@ public sealed class AccountStore(ConfabDatabase database, SessionStore sessions,
                         first = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM users", transaction: transaction, cancellationToken: cancellationToken)) == 0;
                     }
 
-                    var now = Micro(clock.GetUtcNow().UtcDateTime);
+                    var now = clock.Now();
                     var id = Uuid7.NewId(now);
                     await connection.ExecuteAsync(new CommandDefinition(
                         """
@@ -275,8 +275,6 @@ public sealed class AccountStore(ConfabDatabase database, SessionStore sessions,
             transaction,
             cancellationToken: cancellationToken))
         ?? throw new ChatException(ChatErrorKind.NotFound, "user_not_found", "There is no such user.");
-
-    private static DateTime Micro(DateTime value) => new(value.Ticks - (value.Ticks % 10), DateTimeKind.Utc);
 
     private sealed record LoginRow
     {

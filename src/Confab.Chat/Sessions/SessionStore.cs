@@ -17,7 +17,7 @@ public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, 
         DbConnection connection, DbTransaction transaction, Guid userId, Guid? familyId, ClientInfo client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var now = Now();
+        var now = clock.Now();
         var access = SessionTokens.New(SessionTokens.AccessPrefix);
         var refresh = SessionTokens.New(SessionTokens.RefreshPrefix);
         var rowId = Uuid7.NewId(now);
@@ -56,7 +56,7 @@ public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, 
             return null;
         }
 
-        var now = Now();
+        var now = clock.Now();
         AuthenticatedSession? session;
         await using (var connection = await database.OpenConnectionAsync(cancellationToken))
         {
@@ -100,14 +100,14 @@ public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, 
                     new { hash = SessionTokens.Hash(refreshToken) },
                     transaction,
                     cancellationToken: cancellationToken));
-                if (row is null || row.RevokedAt is not null || row.DisabledAt is not null || row.ExpiresAt <= Now())
+                if (row is null || row.RevokedAt is not null || row.DisabledAt is not null || row.ExpiresAt <= clock.Now())
                 {
                     return new RefreshOutcome(null, false);
                 }
 
                 var claimed = await connection.ExecuteAsync(new CommandDefinition(
                     "UPDATE auth_sessions SET rotated_at = @now WHERE id = @Id AND rotated_at IS NULL",
-                    new { row.Id, now = Now() },
+                    new { row.Id, now = clock.Now() },
                     transaction,
                     cancellationToken: cancellationToken));
                 if (claimed == 0)
@@ -133,7 +133,7 @@ public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, 
         ArgumentNullException.ThrowIfNull(connection);
         return await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE auth_sessions SET revoked_at = @now, revoked_reason = @reason WHERE family_id = @familyId AND revoked_at IS NULL",
-            new { familyId, reason, now = Now() },
+            new { familyId, reason, now = clock.Now() },
             transaction,
             cancellationToken: cancellationToken));
     }
@@ -148,7 +148,7 @@ public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, 
             UPDATE auth_sessions SET revoked_at = @now, revoked_reason = @reason
             WHERE user_id = @userId AND revoked_at IS NULL AND (@exceptFamily IS NULL OR family_id <> @exceptFamily)
             """,
-            new { userId, exceptFamily, reason, now = Now() },
+            new { userId, exceptFamily, reason, now = clock.Now() },
             transaction,
             cancellationToken: cancellationToken));
     }
@@ -166,7 +166,7 @@ public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, 
             WHERE s.user_id = @userId AND s.revoked_at IS NULL AND s.rotated_at IS NULL AND s.expires_at > @now
             ORDER BY s.created_at DESC, s.id DESC
             """,
-            new { userId, now = Now() },
+            new { userId, now = clock.Now() },
             cancellationToken: cancellationToken));
         return rows.Select(r => r with { Current = r.Id == currentSession }).ToList();
     }
@@ -199,12 +199,6 @@ public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, 
         }
     }
 
-    // Microseconds, as both databases store them, so a value read back compares equal to the one written.
-    private DateTime Now()
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        return new DateTime(now.Ticks - (now.Ticks % 10), DateTimeKind.Utc);
-    }
 
     private sealed record RefreshOutcome(TokenPair? Pair, bool Reused);
 
