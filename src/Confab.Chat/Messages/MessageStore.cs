@@ -12,7 +12,7 @@ namespace Confab.Chat.Messages;
 /// Sending and reading messages, and the read and delivered watermarks. Every change takes the conversation's next
 /// seq inside the transaction that makes it, while holding the conversation's row lock, so commit order is seq order.
 /// </summary>
-public sealed class MessageStore(ConfabDatabase database, TimeProvider clock)
+public sealed partial class MessageStore(ConfabDatabase database, TimeProvider clock)
 {
     public const int MaxBodyLength = 10_000;
     public const int MaxCiphertextBytes = 65_536;
@@ -184,24 +184,8 @@ public sealed class MessageStore(ConfabDatabase database, TimeProvider clock)
             new { conversationId, caller, seq, readCount },
             transaction,
             cancellationToken: cancellationToken));
-        var now = clock.Now();
-        var eventSeq = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = @conversationId RETURNING last_seq",
-            new { conversationId },
-            transaction,
-            cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO conversation_events (conversation_id, seq, kind, actor_id, payload, created_at)
-            VALUES (@conversationId, @eventSeq, @kind, @caller, @payload, @now)
-            """,
-            new
-            {
-                conversationId, eventSeq, kind = read ? "receipt.read" : "receipt.delivered", caller, now,
-                payload = new JsonText($$"""{"userId":"{{caller}}","seq":{{seq}}}"""),
-            },
-            transaction,
-            cancellationToken: cancellationToken));
+        await ConversationLog.AppendAsync(connection, transaction, conversationId, read ? "receipt.read" : "receipt.delivered", caller, null,
+            $$"""{"userId":"{{caller}}","seq":{{seq}}}""", clock.Now(), cancellationToken);
     }
 
     private static async Task<Watermarks> WatermarksAsync(DbConnection connection, DbTransaction transaction, Guid caller, Guid conversationId, CancellationToken cancellationToken) =>

@@ -24,6 +24,12 @@ public static class ConversationsApi
         conversations.MapGet("/{id:guid}", GetAsync);
         conversations.MapPost("/{id:guid}/messages", SendAsync);
         conversations.MapGet("/{id:guid}/messages", HistoryAsync);
+        conversations.MapPatch("/{id:guid}/messages/{messageId:guid}", EditAsync);
+        conversations.MapDelete("/{id:guid}/messages/{messageId:guid}", DeleteAsync);
+        conversations.MapGet("/{id:guid}/messages/{messageId:guid}/edits", EditsAsync);
+        conversations.MapGet("/{id:guid}/messages/{messageId:guid}/reactions", ReactionsAsync);
+        conversations.MapPut("/{id:guid}/messages/{messageId:guid}/reactions/{emoji}", AddReactionAsync);
+        conversations.MapDelete("/{id:guid}/messages/{messageId:guid}/reactions/{emoji}", RemoveReactionAsync);
         conversations.MapPost("/{id:guid}/read", (Guid id, ReceiptRequest request, MessageStore messages, HttpContext http, CancellationToken ct) =>
             ReceiptAsync(id, request, read: true, messages, http, ct));
         conversations.MapPost("/{id:guid}/delivered", (Guid id, ReceiptRequest request, MessageStore messages, HttpContext http, CancellationToken ct) =>
@@ -59,6 +65,34 @@ public static class ConversationsApi
         Guid id, long? before, long? after, int? limit, MessageStore messages, HttpContext http, CancellationToken ct) =>
         TypedResults.Ok(await messages.HistoryAsync(CurrentSession.Of(http).UserId, id, before, after, limit ?? 50, ct));
 
+    private static async Task<Ok<MessageView>> EditAsync(
+        Guid id, Guid messageId, EditMessageRequest request, MessageStore messages, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(await messages.EditAsync(CurrentSession.Of(http).UserId, id, messageId, request.Body, request.Ciphertext, ct));
+
+    private static async Task<NoContent> DeleteAsync(Guid id, Guid messageId, MessageStore messages, HttpContext http, CancellationToken ct)
+    {
+        await messages.DeleteAsync(CurrentSession.Of(http).UserId, id, messageId, CurrentSession.Client(http), ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<IReadOnlyList<MessageEdit>>> EditsAsync(Guid id, Guid messageId, MessageStore messages, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(await messages.EditsAsync(CurrentSession.Of(http).UserId, id, messageId, ct));
+
+    private static async Task<Ok<IReadOnlyList<ReactionGroup>>> ReactionsAsync(Guid id, Guid messageId, MessageStore messages, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(await messages.ReactionsAsync(CurrentSession.Of(http).UserId, id, messageId, ct));
+
+    private static async Task<NoContent> AddReactionAsync(Guid id, Guid messageId, string emoji, MessageStore messages, HttpContext http, CancellationToken ct)
+    {
+        await messages.AddReactionAsync(CurrentSession.Of(http).UserId, id, messageId, emoji, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<NoContent> RemoveReactionAsync(Guid id, Guid messageId, string emoji, MessageStore messages, HttpContext http, CancellationToken ct)
+    {
+        await messages.RemoveReactionAsync(CurrentSession.Of(http).UserId, id, messageId, emoji, ct);
+        return TypedResults.NoContent();
+    }
+
     private static async Task<IResult> ReceiptAsync(Guid id, ReceiptRequest request, bool read, MessageStore messages, HttpContext http, CancellationToken ct)
     {
         if (request.Seq is not { } seq)
@@ -77,3 +111,5 @@ public sealed record CreateConversationRequest(string? Kind, List<Guid>? Members
 public sealed record SendMessageRequest(string? ClientMsgId, string? Body, byte[]? Ciphertext, Guid? ReplyTo);
 
 public sealed record ReceiptRequest(long? Seq);
+
+public sealed record EditMessageRequest(string? Body, byte[]? Ciphertext);

@@ -1,0 +1,101 @@
+using Confab.Chat.Conversations;
+using Confab.Storage;
+using Dapper;
+
+namespace Confab.Chat.Messages;
+
+/// <summary>Reactions: one per message, user and emoji. Adding one twice or removing one that is not there changes nothing.</summary>
+public sealed partial class MessageStore
+{
+    public async Task AddReactionAsync(Guid caller, Guid conversationId, Guid messageId, string emoji, CancellationToken cancellationToken)
+    {
+        RequireEmoji(emoji);
+        try
+        {
+            await database.WriteAsync(
+                async (connection, transaction) =>
+                {
+                    await Membership.RequireAsync(connection, transaction, conversationId, caller, cancellationToken);
+                    var message = await RequireMessageAsync(connection, transaction, conversationId, messageId, cancellationToken);
+                    if (message.DeletedAt is not null)
+                    {
+                        throw new ChatException(ChatErrorKind.Conflict, "message_deleted", "A deleted message cannot be reacted to.");
+                    }
+
+                    var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                        "SELECT count(*) FROM reactions WHERE message_id = @messageId AND user_id = @caller AND emoji = @emoji",
+                        new { messageId, caller, emoji },
+                        transaction,
+                        cancellationToken: cancellationToken));
+                    if (exists > 0)
+                    {
+                        return 0;
+                    }
+
+                    var now = clock.Now();
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (@messageId, @caller, @emoji, @now)",
+                        new { messageId, caller, emoji, now },
+                        transaction,
+                        cancellationToken: cancellationToken));
+                    await ConversationLog.AppendAsync(connection, transaction, conversationId, "reaction.added", caller, messageId,
+                        System.Text.Json.JsonSerializer.Serialize(new { emoji }), now, cancellationToken);
+                    return 1;
+                },
+                cancellationToken);
+        }
+        catch (System.Data.Common.DbException ex) when (StorageErrors.IsUniqueViolation(ex))
+        {
+            // The same reaction was added concurrently: the outcome is the one asked for.
+        }
+    }
+
+    public async Task RemoveReactionAsync(Guid caller, Guid conversationId, Guid messageId, string emoji, CancellationToken cancellationToken)
+    {
+        RequireEmoji(emoji);
+        await database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                await Membership.RequireAsync(connection, transaction, conversationId, caller, cancellationToken);
+                await RequireMessageAsync(connection, transaction, conversationId, messageId, cancellationToken);
+                var removed = await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM reactions WHERE message_id = @messageId AND user_id = @caller AND emoji = @emoji",
+                    new { messageId, caller, emoji },
+                    transaction,
+                    cancellationToken: cancellationToken));
+                if (removed > 0)
+                {
+                    await ConversationLog.AppendAsync(connection, transaction, conversationId, "reaction.removed", caller, messageId,
+                        System.Text.Json.JsonSerializer.Serialize(new { emoji }), clock.Now(), cancellationToken);
+                }
+
+                return removed;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>A message's reactions, grouped by emoji in the order they first appeared.</summary>
+    public async Task<IReadOnlyList<ReactionGroup>> ReactionsAsync(Guid caller, Guid conversationId, Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await Membership.RequireAsync(connection, null, conversationId, caller, cancellationToken);
+        await RequireMessageAsync(connection, null, conversationId, messageId, cancellationToken);
+        var rows = await connection.QueryAsync<(string Emoji, Guid UserId, DateTime CreatedAt)>(new CommandDefinition(
+            "SELECT emoji, user_id, created_at FROM reactions WHERE message_id = @messageId ORDER BY created_at, user_id",
+            new { messageId },
+            cancellationToken: cancellationToken));
+        return rows.GroupBy(r => r.Emoji, StringComparer.Ordinal)
+            .Select(g => new ReactionGroup(g.Key, g.Count(), g.Select(r => r.UserId).ToList(), g.Any(r => r.UserId == caller)))
+            .ToList();
+    }
+
+    private static void RequireEmoji(string emoji)
+    {
+        if (!Emoji.IsReaction(emoji))
+        {
+            throw ChatException.Invalid("emoji", "must be a single emoji");
+        }
+    }
+}
+
+public sealed record ReactionGroup(string Emoji, int Count, IReadOnlyList<Guid> UserIds, bool Mine);
