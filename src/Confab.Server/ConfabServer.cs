@@ -63,7 +63,7 @@ public static class ConfabServer
         app.UseAuthorization();
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi();
+        app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapContactsApi();
         return app;
     }
 
@@ -125,6 +125,8 @@ public static class ConfabServer
         services.AddSingleton<AccountStore>();
         services.AddSingleton<Chat.Conversations.ConversationStore>();
         services.AddSingleton<Chat.Messages.MessageStore>();
+        services.AddSingleton<Chat.Contacts.ContactStore>();
+        services.AddSingleton<Chat.Users.UserDirectory>();
         return services;
     }
 
