@@ -63,7 +63,7 @@ public static class ConfabServer
         app.UseAuthorization();
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapContactsApi();
+        app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi();
         return app;
     }
 
@@ -126,6 +126,7 @@ public static class ConfabServer
         services.AddSingleton<Chat.Conversations.ConversationStore>();
         services.AddSingleton<Chat.Messages.MessageStore>();
         services.AddSingleton<Chat.Contacts.ContactStore>();
+        services.AddSingleton<Chat.Conversations.MembershipStore>();
         services.AddSingleton<Chat.Users.UserDirectory>();
         return services;
     }

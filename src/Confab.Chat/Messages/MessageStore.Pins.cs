@@ -1,0 +1,71 @@
+using Confab.Chat.Conversations;
+using Dapper;
+
+namespace Confab.Chat.Messages;
+
+/// <summary>Pinned messages: in a group moderators and above pin, in a direct conversation either member.</summary>
+public sealed partial class MessageStore
+{
+    public Task PinAsync(Guid caller, Guid conversationId, Guid messageId, CancellationToken cancellationToken) =>
+        ChangePinAsync(caller, conversationId, messageId, pin: true, cancellationToken);
+
+    public Task UnpinAsync(Guid caller, Guid conversationId, Guid messageId, CancellationToken cancellationToken) =>
+        ChangePinAsync(caller, conversationId, messageId, pin: false, cancellationToken);
+
+    /// <summary>The pinned messages, most recently pinned first.</summary>
+    public async Task<IReadOnlyList<MessageView>> PinnedAsync(Guid caller, Guid conversationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await Membership.RequireAsync(connection, null, conversationId, caller, cancellationToken);
+        return (await connection.QueryAsync<MessageView>(new CommandDefinition(
+            $"""
+            SELECT {string.Join(", ", MessageView.Columns.Split(", ").Select(c => "m." + c))}
+            FROM pinned_messages p JOIN messages m ON m.id = p.message_id
+            WHERE p.conversation_id = @conversationId
+            ORDER BY p.pinned_at DESC, m.seq DESC
+            """,
+            new { conversationId },
+            cancellationToken: cancellationToken))).ToList();
+    }
+
+    private async Task ChangePinAsync(Guid caller, Guid conversationId, Guid messageId, bool pin, CancellationToken cancellationToken) =>
+        await database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                var role = await Membership.RequireAsync(connection, transaction, conversationId, caller, cancellationToken);
+                var kind = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
+                    "SELECT kind FROM conversations WHERE id = @conversationId", new { conversationId }, transaction, cancellationToken: cancellationToken));
+                if (kind == "group" && !Roles.CanModerate(role))
+                {
+                    throw new ChatException(ChatErrorKind.Forbidden, "not_allowed", "Only moderators and above pin messages in a group.");
+                }
+
+                var message = await RequireMessageAsync(connection, transaction, conversationId, messageId, cancellationToken);
+                if (pin && message.DeletedAt is not null)
+                {
+                    throw new ChatException(ChatErrorKind.Conflict, "message_deleted", "A deleted message cannot be pinned.");
+                }
+
+                var pinned = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    "SELECT count(*) FROM pinned_messages WHERE conversation_id = @conversationId AND message_id = @messageId",
+                    new { conversationId, messageId },
+                    transaction,
+                    cancellationToken: cancellationToken)) > 0;
+                if (pinned == pin)
+                {
+                    return 0;
+                }
+
+                var now = clock.Now();
+                await connection.ExecuteAsync(new CommandDefinition(
+                    pin
+                        ? "INSERT INTO pinned_messages (conversation_id, message_id, pinned_by, pinned_at) VALUES (@conversationId, @messageId, @caller, @now)"
+                        : "DELETE FROM pinned_messages WHERE conversation_id = @conversationId AND message_id = @messageId",
+                    new { conversationId, messageId, caller, now },
+                    transaction,
+                    cancellationToken: cancellationToken));
+                await ConversationLog.AppendAsync(connection, transaction, conversationId, pin ? "message.pinned" : "message.unpinned", caller, messageId, "{}", now, cancellationToken);
+                return 1;
+            },
+            cancellationToken);
+}
