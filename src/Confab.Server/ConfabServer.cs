@@ -63,7 +63,7 @@ public static class ConfabServer
         app.UseAuthorization();
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi();
+        app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi().MapSearchApi();
         return app;
     }
 
@@ -127,6 +127,7 @@ public static class ConfabServer
         services.AddSingleton<Chat.Messages.MessageStore>();
         services.AddSingleton<Chat.Contacts.ContactStore>();
         services.AddSingleton<Chat.Conversations.MembershipStore>();
+        services.AddSingleton<Chat.Search.MessageSearch>();
         services.AddSingleton<Chat.Users.UserDirectory>();
         return services;
     }

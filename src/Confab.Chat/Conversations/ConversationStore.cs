@@ -93,7 +93,7 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
             throw ChatException.Invalid("limit", "must be between 1 and 200");
         }
 
-        var after = cursor is null ? ((DateTime, Guid)?)null : ActivityCursor.Decode(cursor);
+        var after = cursor is null ? ((DateTime, Guid)?)null : KeysetCursor.Decode(cursor);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var rows = (await connection.QueryAsync<ViewRow>(new CommandDefinition(
             $"""
@@ -107,7 +107,7 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
             new { caller, hasCursor = after is null ? 0 : 1, at = after?.Item1 ?? DateTime.UnixEpoch, id = after?.Item2 ?? Guid.Empty, take = limit + 1 },
             cancellationToken: cancellationToken))).ToList();
         var page = rows.Take(limit).Select(r => r.View).ToList();
-        var next = rows.Count > limit ? ActivityCursor.Encode(page[^1].LastActivityAt, page[^1].Id) : null;
+        var next = rows.Count > limit ? KeysetCursor.Encode(page[^1].LastActivityAt, page[^1].Id) : null;
         return new ConversationPage(page, next);
     }
 

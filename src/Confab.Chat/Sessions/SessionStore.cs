@@ -146,9 +146,9 @@ public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, 
         return await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE auth_sessions SET revoked_at = @now, revoked_reason = @reason
-            WHERE user_id = @userId AND revoked_at IS NULL AND (@exceptFamily IS NULL OR family_id <> @exceptFamily)
+            WHERE user_id = @userId AND revoked_at IS NULL AND (NOT @keepOne OR family_id <> @exceptFamily)
             """,
-            new { userId, exceptFamily, reason, now = clock.Now() },
+            new { userId, keepOne = exceptFamily is not null, exceptFamily = exceptFamily ?? Guid.Empty, reason, now = clock.Now() },
             transaction,
             cancellationToken: cancellationToken));
     }

@@ -10,7 +10,8 @@ namespace Confab.Storage.Bulk;
 /// once the data is in — one sort per index and one join per foreign key instead of work for every row.
 /// Everything happens inside the caller's transaction, from the definitions the catalog held, so the schema
 /// afterwards is identical; a load that fails rolls the drops back with it. Unique indexes are rebuilt too,
-/// so a duplicate still fails the load, at the end instead of at the row.
+/// so a duplicate still fails the load, at the end instead of at the row. Statistics are refreshed last, so the
+/// planner does not price the loaded tables as empty.
 /// </summary>
 public sealed class BulkLoadDeferral
 {
@@ -89,6 +90,9 @@ public sealed class BulkLoadDeferral
         var restore = new List<string> { "SET LOCAL maintenance_work_mem = '512MB'" };
         restore.AddRange(indexes.Select(i => i.Definition));
         restore.AddRange(foreignKeys.Select(f => $"ALTER TABLE {Quote(f.Table)} ADD CONSTRAINT {Quote(f.Name)} {f.Definition}"));
+
+        // Fresh statistics, or the planner prices the loaded tables as empty and picks nested loops over them.
+        restore.AddRange(names.Select(t => $"ANALYZE {Quote(t)}"));
         return (drop, restore);
     }
 
@@ -118,6 +122,8 @@ public sealed class BulkLoadDeferral
         var restore = indexes.Select(i => i.Sql!)
             .Concat(rebuilt.Select(f => $"INSERT INTO {Quote(f)} ({Quote(f)}) VALUES ('rebuild')"))
             .Concat(feeders.Select(t => t.Sql!))
+            .Append("PRAGMA analysis_limit = 1000")
+            .Concat(tables.Select(t => $"ANALYZE {Quote(t)}"))
             .Append(FormattableString.Invariant($"PRAGMA cache_size = {cacheSize}"))
             .Append(FormattableString.Invariant($"PRAGMA temp_store = {tempStore}"))
             .ToList();

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 
-namespace Confab.Chat.Conversations;
+namespace Confab.Chat;
 
-/// <summary>An opaque keyset cursor over (last activity, id), newest first.</summary>
-internal static class ActivityCursor
+/// <summary>An opaque keyset cursor over (time, id), newest first.</summary>
+internal static class KeysetCursor
 {
     public static string Encode(DateTime at, Guid id) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{at.Ticks}:{id}")))
