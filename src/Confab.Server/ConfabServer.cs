@@ -63,7 +63,7 @@ public static class ConfabServer
         app.UseAuthorization();
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi().MapSearchApi();
+        app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi().MapSearchApi().MapKeysApi();
         return app;
     }
 
@@ -128,6 +128,7 @@ public static class ConfabServer
         services.AddSingleton<Chat.Contacts.ContactStore>();
         services.AddSingleton<Chat.Conversations.MembershipStore>();
         services.AddSingleton<Chat.Search.MessageSearch>();
+        services.AddSingleton<Chat.Keys.KeyDirectory>();
         services.AddSingleton<Chat.Users.UserDirectory>();
         return services;
     }
