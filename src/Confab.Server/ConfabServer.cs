@@ -63,7 +63,7 @@ public static class ConfabServer
         app.UseAuthorization();
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi().MapSearchApi().MapKeysApi();
+        app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi().MapSearchApi().MapKeysApi().MapAdminApi();
         return app;
     }
 
@@ -129,6 +129,8 @@ public static class ConfabServer
         services.AddSingleton<Chat.Conversations.MembershipStore>();
         services.AddSingleton<Chat.Search.MessageSearch>();
         services.AddSingleton<Chat.Keys.KeyDirectory>();
+        services.AddSingleton<Chat.Audit.AuditStore>();
+        services.AddSingleton<AdminStore>();
         services.AddSingleton<Chat.Users.UserDirectory>();
         return services;
     }

@@ -29,6 +29,7 @@ public static class ConfabCli
         root.Options.Add(VerboseOption);
         root.Subcommands.Add(ServeVerb.Build(context));
         root.Subcommands.Add(DbCommands.Build(context));
+        root.Subcommands.Add(UsersCommands.Build(context));
         return root;
     }
 

@@ -1,0 +1,94 @@
+using Confab.Chat.Audit;
+using Confab.Chat.Sessions;
+using Confab.Storage.Engines;
+using Dapper;
+
+namespace Confab.Chat.Accounts;
+
+/// <summary>What administrators do to accounts; every action is audited.</summary>
+public sealed class AdminStore(ConfabDatabase database, SessionStore sessions, TimeProvider clock)
+{
+    public async Task<(IReadOnlyList<UserAccount> Items, string? NextCursor)> UsersAsync(string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > 500)
+        {
+            throw ChatException.Invalid("limit", "must be between 1 and 500");
+        }
+
+        Guid after = Guid.Empty;
+        if (cursor is not null && !Guid.TryParse(cursor, out after))
+        {
+            throw ChatException.Invalid("cursor", "is not a cursor this server gave out");
+        }
+
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<UserAccount>(new CommandDefinition(
+            $"SELECT {UserAccount.Columns} FROM users WHERE erased_at IS NULL AND id > @after ORDER BY id LIMIT @take",
+            new { after, take = limit + 1 },
+            cancellationToken: cancellationToken))).ToList();
+        var page = rows.Take(limit).ToList();
+        return (page, rows.Count > limit ? page[^1].Id.ToString() : null);
+    }
+
+    /// <summary>Disables an account and ends all its sessions at once; it can no longer log in.</summary>
+    public Task SetDisabledAsync(Guid admin, Guid userId, bool disabled, ClientInfo client, CancellationToken cancellationToken) =>
+        database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                if (admin == userId && disabled)
+                {
+                    throw ChatException.Invalid("userId", "you cannot disable your own account");
+                }
+
+                var changed = await connection.ExecuteAsync(new CommandDefinition(
+                    disabled
+                        ? "UPDATE users SET disabled_at = @now WHERE id = @userId AND erased_at IS NULL AND disabled_at IS NULL"
+                        : "UPDATE users SET disabled_at = NULL WHERE id = @userId AND erased_at IS NULL AND disabled_at IS NOT NULL",
+                    new { userId, now = clock.Now() },
+                    transaction,
+                    cancellationToken: cancellationToken));
+                var exists = changed > 0 || await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    "SELECT count(*) FROM users WHERE id = @userId AND erased_at IS NULL", new { userId }, transaction, cancellationToken: cancellationToken)) > 0;
+                if (!exists)
+                {
+                    throw new ChatException(ChatErrorKind.NotFound, "user_not_found", "There is no such user.");
+                }
+
+                if (changed > 0)
+                {
+                    if (disabled)
+                    {
+                        await sessions.RevokeAllAsync(connection, transaction, userId, null, "user_disabled", cancellationToken);
+                    }
+
+                    await AuditLog.RecordAsync(connection, transaction, admin, disabled ? "user.disabled" : "user.enabled", client, AuditSeverity.Warning,
+                        "user", userId.ToString(), cancellationToken: cancellationToken);
+                }
+
+                return changed;
+            },
+            cancellationToken);
+
+    /// <summary>Makes a user an administrator (from the command line: <c>confab users promote NAME</c>).</summary>
+    public async Task<UserAccount> PromoteAsync(string username, CancellationToken cancellationToken) =>
+        await database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                var user = await connection.QuerySingleOrDefaultAsync<UserAccount>(new CommandDefinition(
+                    $"SELECT {UserAccount.Columns} FROM users WHERE lower(username) = lower(@username) AND erased_at IS NULL",
+                    new { username },
+                    transaction,
+                    cancellationToken: cancellationToken))
+                    ?? throw new ChatException(ChatErrorKind.NotFound, "user_not_found", $"There is no user {username}.");
+                if (!user.IsAdmin)
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "UPDATE users SET is_admin = TRUE WHERE id = @Id", new { user.Id }, transaction, cancellationToken: cancellationToken));
+                    await AuditLog.RecordAsync(connection, transaction, null, "user.promoted", new ClientInfo(null, "confab users promote"), AuditSeverity.Warning,
+                        "user", user.Id.ToString(), cancellationToken: cancellationToken);
+                }
+
+                return user with { IsAdmin = true };
+            },
+            cancellationToken);
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Confab.IntegrationTests.Server;
+
+public class AdminApiTests
+{
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task Only_administrators_reach_the_admin_routes(string engine)
+    {
+        await using var server = await ServerHost.StartAsync(engine);
+        var (admin, _) = await ConversationApiTests.UserAsync(server, "root");
+        var (user, _) = await ConversationApiTests.UserAsync(server, "plain");
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/admin/users")).StatusCode);
+        await (await user.GetAsync("/api/v1/admin/users")).AssertProblemAsync(403, "forbidden");
+        await (await user.GetAsync("/api/v1/admin/audit")).AssertProblemAsync(403, "forbidden");
+        await (await server.Client.GetAsync("/api/v1/admin/audit")).AssertProblemAsync(401, "unauthenticated");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task Disabling_a_user_ends_their_sessions_at_once_and_stops_logins(string engine)
+    {
+        await using var server = await ServerHost.StartAsync(engine);
+        var (admin, adminId) = await ConversationApiTests.UserAsync(server, "root");
+        var (user, userId) = await ConversationApiTests.UserAsync(server, "mallory");
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"/api/v1/admin/users/{userId}/disable", null)).StatusCode);
+        await (await user.GetAsync("/api/v1/me")).AssertProblemAsync(401, "unauthenticated");
+        await (await server.Client.PostAsJsonAsync("/api/v1/auth/login", new { login = "mallory", password = "a long enough pass phrase" })).AssertProblemAsync(403, "account_disabled");
+        await (await admin.PostAsync($"/api/v1/admin/users/{adminId}/disable", null)).AssertProblemAsync(400, "validation_failed");
+        await (await admin.PostAsync($"/api/v1/admin/users/{Guid.NewGuid()}/disable", null)).AssertProblemAsync(404, "user_not_found");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"/api/v1/admin/users/{userId}/enable", null)).StatusCode);
+        await server.LoginAsync("mallory");
+        var audit = await admin.GetFromJsonAsync<JsonElement>("/api/v1/admin/audit?action=user.disabled");
+        var entry = audit.GetProperty("items").EnumerateArray().Single();
+        Assert.Equal(userId, entry.GetProperty("targetId").GetString());
+        Assert.Equal("warning", entry.GetProperty("severity").GetString());
+        Assert.Equal(JsonValueKind.Object, entry.GetProperty("details").ValueKind);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task Everyone_sees_their_own_security_events_and_nobody_elses(string engine)
+    {
+        await using var server = await ServerHost.StartAsync(engine);
+        var (ann, annId) = await ConversationApiTests.UserAsync(server, "ann");
+        await ConversationApiTests.UserAsync(server, "ben");
+        await server.LoginAsync("ann");
+        await server.LoginAsync("ben");
+        await server.Client.PostAsJsonAsync("/api/v1/auth/login", new { login = "ann", password = "not the right one" });
+
+        var mine = await ann.GetFromJsonAsync<JsonElement>("/api/v1/me/audit?limit=2");
+        var actions = new List<string>();
+        var page = mine;
+        while (true)
+        {
+            actions.AddRange(page.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("action").GetString()!));
+            Assert.All(page.GetProperty("items").EnumerateArray(), e => Assert.Equal(annId, e.GetProperty("actorId").GetString()));
+            if (page.GetProperty("nextCursor").ValueKind == JsonValueKind.Null)
+            {
+                break;
+            }
+
+            page = await ann.GetFromJsonAsync<JsonElement>($"/api/v1/me/audit?limit=2&cursor={page.GetProperty("nextCursor").GetString()}");
+        }
+
+        Assert.Equal(["login.failed", "login.succeeded", "account.registered"], actions);
+    }
+
+    [Fact]
+    public async Task Users_promote_makes_an_administrator_from_the_command_line()
+    {
+        await using var server = await ServerHost.StartAsync(TestDatabase.Sqlite);
+        await server.RegisterAsync("first");
+        var (second, _) = await ConversationApiTests.UserAsync(server, "second");
+        await (await second.GetAsync("/api/v1/admin/users")).AssertProblemAsync(403, "forbidden");
+
+        var (code, output, _) = await ConfabProcess.RunAsync("users", "promote", "SECOND", "--db", server.Database.Url);
+        Assert.Equal(0, code);
+        Assert.Contains("second is an administrator", output, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await second.GetAsync("/api/v1/admin/users")).StatusCode);
+        var (missing, _, error) = await ConfabProcess.RunAsync("users", "promote", "nobody", "--db", server.Database.Url);
+        Assert.Equal(1, missing);
+        Assert.Contains("no user nobody", error, StringComparison.Ordinal);
+    }
+}
