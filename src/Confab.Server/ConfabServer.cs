@@ -63,7 +63,7 @@ public static class ConfabServer
         app.UseAuthorization();
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi().MapSearchApi().MapKeysApi().MapAdminApi();
+        app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi().MapSearchApi().MapKeysApi().MapAdminApi().MapAttachmentsApi();
         return app;
     }
 
@@ -130,6 +130,9 @@ public static class ConfabServer
         services.AddSingleton<Chat.Search.MessageSearch>();
         services.AddSingleton<Chat.Keys.KeyDirectory>();
         services.AddSingleton<Chat.Audit.AuditStore>();
+        services.AddSingleton(provider => new Chat.Attachments.AttachmentStore(
+            provider.GetRequiredService<ConfabDatabase>(), provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<IOptions<ServerOptions>>().Value.DataDir));
         services.AddSingleton<AdminStore>();
         services.AddSingleton<Chat.Users.UserDirectory>();
         return services;

@@ -32,7 +32,11 @@ public sealed record MessageView
 }
 
 /// <summary>What a client sends: text or ciphertext (never both), with its own id for safe retries.</summary>
-public sealed record NewMessage(string? ClientMsgId, string? Body, byte[]? Ciphertext, Guid? ReplyTo);
+public sealed record NewMessage(string? ClientMsgId, string? Body, byte[]? Ciphertext, Guid? ReplyTo)
+{
+    /// <summary>Uploads of the sender in this conversation, not yet attached to a message.</summary>
+    public IReadOnlyList<Guid> AttachmentIds { get; init; } = [];
+}
 
 /// <summary>A page of history in seq order, and whether more lies beyond it in the direction asked.</summary>
 public sealed record MessagePage(IReadOnlyList<MessageView> Items, bool HasMore);

@@ -69,6 +69,8 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
                         transaction,
                         cancellationToken: cancellationToken));
 
+                    await AttachAsync(connection, transaction, conversationId, sender, id, request.AttachmentIds, cancellationToken);
+
                     // What you send, you have read.
                     await connection.ExecuteAsync(new CommandDefinition(
                         """
@@ -219,6 +221,11 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
             errors["ciphertext"] = [$"must be 1 to {MaxCiphertextBytes} bytes"];
         }
 
+        if (request.AttachmentIds.Count > 10)
+        {
+            errors["attachmentIds"] = ["attach at most 10 files to a message"];
+        }
+
         if (request.ClientMsgId is { } clientId && (clientId.Length is 0 or > 100 || clientId.Any(char.IsControl)))
         {
             errors["clientMsgId"] = ["must be 1 to 100 printable characters"];
@@ -227,6 +234,27 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
         if (errors.Count > 0)
         {
             throw ChatException.Invalid(errors);
+        }
+    }
+
+    private static async Task AttachAsync(
+        DbConnection connection, DbTransaction transaction, Guid conversationId, Guid sender, Guid messageId, IReadOnlyList<Guid> attachmentIds, CancellationToken cancellationToken)
+    {
+        foreach (var attachmentId in attachmentIds.Distinct())
+        {
+            var attached = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE attachments SET message_id = @messageId
+                WHERE id = @attachmentId AND uploader_id = @sender AND conversation_id = @conversationId AND message_id IS NULL
+                """,
+                new { messageId, attachmentId, sender, conversationId },
+                transaction,
+                cancellationToken: cancellationToken));
+            if (attached == 0)
+            {
+                throw new ChatException(ChatErrorKind.Validation, "invalid_attachment", "An attachment is not your unattached upload in this conversation.",
+                    new Dictionary<string, string[]> { ["attachmentIds"] = [$"{attachmentId} cannot be attached"] });
+            }
         }
     }
 

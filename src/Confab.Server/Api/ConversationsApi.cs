@@ -55,7 +55,11 @@ public static class ConversationsApi
         Guid id, SendMessageRequest request, MessageStore messages, HttpContext http, CancellationToken ct)
     {
         var (message, created) = await messages.SendAsync(
-            CurrentSession.Of(http).UserId, id, new NewMessage(request.ClientMsgId, request.Body, request.Ciphertext, request.ReplyTo), ct);
+            CurrentSession.Of(http).UserId, id, new NewMessage(request.ClientMsgId, request.Body, request.Ciphertext, request.ReplyTo)
+            {
+                AttachmentIds = request.AttachmentIds ?? [],
+            },
+            ct);
         return created
             ? TypedResults.Created($"/api/v1/conversations/{id}/messages/{message.Id}", message)
             : TypedResults.Ok(message);
@@ -108,7 +112,7 @@ public static class ConversationsApi
 public sealed record CreateConversationRequest(string? Kind, List<Guid>? Members, string? Title);
 
 /// <summary><c>ciphertext</c> travels as base64.</summary>
-public sealed record SendMessageRequest(string? ClientMsgId, string? Body, byte[]? Ciphertext, Guid? ReplyTo);
+public sealed record SendMessageRequest(string? ClientMsgId, string? Body, byte[]? Ciphertext, Guid? ReplyTo, List<Guid>? AttachmentIds = null);
 
 public sealed record ReceiptRequest(long? Seq);
 

@@ -22,6 +22,8 @@ public sealed class ServerHost : IAsyncDisposable
 
     public TestDatabase Database { get; }
 
+    public string DataDir => dataDir;
+
     public HttpClient Client { get; }
 
     public static async Task<ServerHost> StartAsync(string engine, IReadOnlyDictionary<string, string?>? settings = null)
