@@ -134,6 +134,8 @@ public static class ConfabServer
             provider.GetRequiredService<ConfabDatabase>(), provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<ServerOptions>>().Value.DataDir));
         services.AddSingleton<AdminStore>();
+        services.AddSingleton<AccountExporter>();
+        services.AddSingleton<AccountEraser>();
         services.AddSingleton<Chat.Users.UserDirectory>();
         return services;
     }

@@ -65,7 +65,7 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock)
                 }
 
                 var current = await connection.QuerySingleOrDefaultAsync<ParticipantRow>(new CommandDefinition(
-                    "SELECT user_id AS UserId, role AS Role, left_at AS LeftAt FROM participants WHERE conversation_id = @conversationId AND user_id = @userId",
+                    "SELECT role AS Role, left_at AS LeftAt FROM participants WHERE conversation_id = @conversationId AND user_id = @userId",
                     new { conversationId, userId },
                     transaction,
                     cancellationToken: cancellationToken));
@@ -159,35 +159,7 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock)
                 return;
             }
 
-            var owners = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT count(*) FROM participants WHERE conversation_id = @conversationId AND left_at IS NULL AND role = 'owner'",
-                new { conversationId },
-                transaction,
-                cancellationToken: cancellationToken));
-            if (owners > 0)
-            {
-                return;
-            }
-
-            var heir = await connection.QueryFirstOrDefaultAsync<ParticipantRow>(new CommandDefinition(
-                """
-                SELECT user_id AS UserId, role AS Role, left_at AS LeftAt FROM participants WHERE conversation_id = @conversationId AND left_at IS NULL
-                ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'moderator' THEN 1 ELSE 2 END, joined_at, user_id
-                LIMIT 1
-                """,
-                new { conversationId },
-                transaction,
-                cancellationToken: cancellationToken));
-            if (heir is { } next)
-            {
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "UPDATE participants SET role = 'owner' WHERE conversation_id = @conversationId AND user_id = @UserId",
-                    new { conversationId, next.UserId },
-                    transaction,
-                    cancellationToken: cancellationToken));
-                await ConversationLog.AppendAsync(connection, transaction, conversationId, "member.role_changed", caller, null,
-                    Payload(new { userId = next.UserId, role = Roles.Owner, previous = next.Role }), now, cancellationToken);
-            }
+            await Succession.HandOverIfOwnerlessAsync(connection, transaction, conversationId, caller, now, cancellationToken);
         }, cancellationToken);
 
     /// <summary>Renames a group or replaces its settings (admins and owners).</summary>
@@ -291,8 +263,6 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock)
 
     private sealed record ParticipantRow
     {
-        public Guid UserId { get; init; }
-
         public string Role { get; init; } = Roles.Member;
 
         public DateTime? LeftAt { get; init; }

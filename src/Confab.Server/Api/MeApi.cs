@@ -23,6 +23,16 @@ public static class MeApi
         me.MapPost("/password", ChangePasswordAsync);
         me.MapGet("/sessions", SessionsAsync);
         me.MapDelete("/sessions/{id:guid}", RevokeSessionAsync);
+        me.MapGet("/export", async (AccountExporter exporter, HttpContext http, CancellationToken ct) =>
+        {
+            http.Response.Headers.ContentDisposition = "attachment; filename=\"confab-export.json\"";
+            return TypedResults.Ok(await exporter.ExportAsync(CurrentSession.Of(http), CurrentSession.Client(http), ct));
+        });
+        me.MapDelete("/", async Task<NoContent> ([Microsoft.AspNetCore.Mvc.FromBody] DeleteAccountRequest request, AccountEraser eraser, HttpContext http, CancellationToken ct) =>
+        {
+            await eraser.EraseAsync(CurrentSession.Of(http), request.Password, CurrentSession.Client(http), ct);
+            return TypedResults.NoContent();
+        });
         return routes;
     }
 
@@ -85,3 +95,5 @@ public static class MeApi
 }
 
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+
+public sealed record DeleteAccountRequest(string? Password);

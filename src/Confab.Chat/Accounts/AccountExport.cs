@@ -1,0 +1,145 @@
+using Confab.Chat.Audit;
+using Confab.Chat.Sessions;
+using Confab.Storage.Engines;
+using Dapper;
+
+namespace Confab.Chat.Accounts;
+
+/// <summary>Everything an account holds, as its owner may take it away.</summary>
+public sealed record ExportArchive(
+    DateTime ExportedAt,
+    UserAccount Profile,
+    IReadOnlyList<SessionInfo> Sessions,
+    IReadOnlyList<ExportContact> Contacts,
+    IReadOnlyList<ExportConversation> Conversations,
+    IReadOnlyList<ExportMessage> Messages,
+    IReadOnlyList<ExportReaction> Reactions,
+    IReadOnlyList<ExportAttachment> Attachments);
+
+public sealed record ExportContact
+{
+    public Guid UserId { get; init; }
+
+    public string Username { get; init; } = string.Empty;
+
+    public string Status { get; init; } = string.Empty;
+
+    public DateTime CreatedAt { get; init; }
+}
+
+public sealed record ExportConversation
+{
+    public Guid Id { get; init; }
+
+    public string Kind { get; init; } = string.Empty;
+
+    public string? Title { get; init; }
+
+    public string Role { get; init; } = string.Empty;
+
+    public DateTime JoinedAt { get; init; }
+
+    public DateTime? LeftAt { get; init; }
+}
+
+public sealed record ExportMessage
+{
+    public Guid Id { get; init; }
+
+    public Guid ConversationId { get; init; }
+
+    public long Seq { get; init; }
+
+    public string Kind { get; init; } = string.Empty;
+
+    public string? Body { get; init; }
+
+    public byte[]? Ciphertext { get; init; }
+
+    public Guid? ReplyToId { get; init; }
+
+    public DateTime CreatedAt { get; init; }
+
+    public DateTime? EditedAt { get; init; }
+
+    public DateTime? DeletedAt { get; init; }
+}
+
+public sealed record ExportReaction
+{
+    public Guid MessageId { get; init; }
+
+    public string Emoji { get; init; } = string.Empty;
+
+    public DateTime CreatedAt { get; init; }
+}
+
+public sealed record ExportAttachment
+{
+    public Guid Id { get; init; }
+
+    public Guid? ConversationId { get; init; }
+
+    public Guid? MessageId { get; init; }
+
+    public string FileName { get; init; } = string.Empty;
+
+    public string ContentType { get; init; } = string.Empty;
+
+    public long SizeBytes { get; init; }
+
+    public byte[] Sha256 { get; init; } = [];
+
+    public DateTime CreatedAt { get; init; }
+}
+
+/// <summary>Builds a user's data export: profile, sessions, contacts, conversations, their messages, reactions and attachment metadata.</summary>
+public sealed class AccountExporter(ConfabDatabase database, AccountStore accounts, SessionStore sessions, TimeProvider clock)
+{
+    public async Task<ExportArchive> ExportAsync(AuthenticatedSession caller, ClientInfo client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var userId = caller.UserId;
+        var profile = await accounts.GetAsync(userId, cancellationToken);
+        var live = await sessions.ListAsync(userId, caller.SessionId, cancellationToken);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var args = new { userId };
+        var contacts = await connection.QueryAsync<ExportContact>(new CommandDefinition(
+            """
+            SELECT u.id AS UserId, u.username AS Username, c.status AS Status, c.created_at AS CreatedAt
+            FROM contacts c JOIN users u ON u.id = CASE WHEN c.user_low = @userId THEN c.user_high ELSE c.user_low END
+            WHERE (c.user_low = @userId OR c.user_high = @userId) AND (c.status <> 'blocked' OR c.blocked_by = @userId)
+            ORDER BY u.username
+            """, args, cancellationToken: cancellationToken));
+        var conversations = await connection.QueryAsync<ExportConversation>(new CommandDefinition(
+            """
+            SELECT c.id AS Id, c.kind AS Kind, c.title AS Title, p.role AS Role, p.joined_at AS JoinedAt, p.left_at AS LeftAt
+            FROM participants p JOIN conversations c ON c.id = p.conversation_id
+            WHERE p.user_id = @userId ORDER BY p.joined_at
+            """, args, cancellationToken: cancellationToken));
+        var messages = await connection.QueryAsync<ExportMessage>(new CommandDefinition(
+            """
+            SELECT id AS Id, conversation_id AS ConversationId, seq AS Seq, kind AS Kind, body AS Body, ciphertext AS Ciphertext,
+                   reply_to_id AS ReplyToId, created_at AS CreatedAt, edited_at AS EditedAt, deleted_at AS DeletedAt
+            FROM messages WHERE sender_id = @userId ORDER BY created_at, id
+            """, args, cancellationToken: cancellationToken));
+        var reactions = await connection.QueryAsync<ExportReaction>(new CommandDefinition(
+            "SELECT message_id AS MessageId, emoji AS Emoji, created_at AS CreatedAt FROM reactions WHERE user_id = @userId ORDER BY created_at",
+            args, cancellationToken: cancellationToken));
+        var attachments = await connection.QueryAsync<ExportAttachment>(new CommandDefinition(
+            """
+            SELECT id AS Id, conversation_id AS ConversationId, message_id AS MessageId, file_name AS FileName, content_type AS ContentType,
+                   size_bytes AS SizeBytes, sha256 AS Sha256, created_at AS CreatedAt
+            FROM attachments WHERE uploader_id = @userId ORDER BY created_at
+            """, args, cancellationToken: cancellationToken));
+
+        await database.WriteAsync(
+            async (c, t) =>
+            {
+                await AuditLog.RecordAsync(c, t, userId, "account.exported", client, AuditSeverity.Notice, "user", userId.ToString(), cancellationToken: cancellationToken);
+                return 0;
+            },
+            cancellationToken);
+        return new ExportArchive(clock.Now(), profile, live, contacts.ToList(), conversations.ToList(), messages.ToList(), reactions.ToList(), attachments.ToList());
+    }
+}
