@@ -27,6 +27,12 @@ public static class ConversationsApi
         conversations.MapPatch("/{id:guid}/messages/{messageId:guid}", EditAsync);
         conversations.MapDelete("/{id:guid}/messages/{messageId:guid}", DeleteAsync);
         conversations.MapGet("/{id:guid}/messages/{messageId:guid}/edits", EditsAsync);
+        conversations.MapGet("/{id:guid}/messages/{messageId:guid}/seen", async (Guid id, Guid messageId, MessageStore messages, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(await messages.SeenByAsync(CurrentSession.Of(http).UserId, id, messageId, ct)));
+        conversations.MapGet("/{id:guid}/messages/{messageId:guid}/replies", async (Guid id, Guid messageId, long? after, int? limit, MessageStore messages, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(await messages.RepliesAsync(CurrentSession.Of(http).UserId, id, messageId, after, limit ?? 50, ct)));
+        conversations.MapGet("/{id:guid}/messages/{messageId:guid}/around", async (Guid id, Guid messageId, int? limit, MessageStore messages, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(await messages.AroundAsync(CurrentSession.Of(http).UserId, id, messageId, limit ?? 51, ct)));
         conversations.MapGet("/{id:guid}/messages/{messageId:guid}/reactions", ReactionsAsync);
         conversations.MapPut("/{id:guid}/messages/{messageId:guid}/reactions/{emoji}", AddReactionAsync);
         conversations.MapDelete("/{id:guid}/messages/{messageId:guid}/reactions/{emoji}", RemoveReactionAsync);

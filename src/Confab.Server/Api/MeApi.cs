@@ -23,6 +23,8 @@ public static class MeApi
         me.MapPost("/password", ChangePasswordAsync);
         me.MapGet("/sessions", SessionsAsync);
         me.MapDelete("/sessions/{id:guid}", RevokeSessionAsync);
+        me.MapGet("/unread", async (Chat.Messages.MessageStore messages, HttpContext http, CancellationToken ct) =>
+            TypedResults.Ok(await messages.UnreadAsync(CurrentSession.Of(http).UserId, ct)));
         me.MapGet("/export", async (AccountExporter exporter, HttpContext http, CancellationToken ct) =>
         {
             http.Response.Headers.ContentDisposition = "attachment; filename=\"confab-export.json\"";
