@@ -140,6 +140,16 @@ public static class ConfabServer
         return services;
     }
 
+    public const string SendPolicy = "sends";
+    public const string UploadPolicy = "uploads";
+
+    private static RateLimitPartition<string> PerUser(HttpContext context, Func<AuthOptions, int> perMinute)
+    {
+        var limit = perMinute(context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value);
+        var user = context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value ?? "anonymous";
+        return RateLimitPartition.GetFixedWindowLimiter(user, _ => new FixedWindowRateLimiterOptions { PermitLimit = limit, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+    }
+
     public static IServiceCollection AddConfabHttp(this IServiceCollection services)
     {
         services.ConfigureHttpJsonOptions(json =>
@@ -169,6 +179,8 @@ public static class ConfabServer
                     context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
             });
+            limiter.AddPolicy(SendPolicy, context => PerUser(context, o => o.SendsPerUserPerMinute));
+            limiter.AddPolicy(UploadPolicy, context => PerUser(context, o => o.UploadsPerUserPerMinute));
             limiter.OnRejected = async (rejected, ct) =>
             {
                 var http = rejected.HttpContext;
@@ -181,7 +193,7 @@ public static class ConfabServer
                     ProblemDetails = new ProblemDetails
                     {
                         Status = StatusCodes.Status429TooManyRequests,
-                        Title = "Too many attempts from this address; try again later.",
+                        Title = "Too many requests; try again later.",
                         Extensions = { ["code"] = ProblemCodes.RateLimited },
                     },
                 });

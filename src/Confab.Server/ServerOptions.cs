@@ -42,4 +42,12 @@ public sealed class AuthOptions
     /// <summary>Login and registration attempts per client IP address per minute.</summary>
     [Range(1, 10_000)]
     public int AttemptsPerIpPerMinute { get; set; } = 30;
+
+    /// <summary>Messages one user may send per minute (REST and, later, the socket share it).</summary>
+    [Range(1, 100_000)]
+    public int SendsPerUserPerMinute { get; set; } = 120;
+
+    /// <summary>Attachments one user may upload per minute.</summary>
+    [Range(1, 10_000)]
+    public int UploadsPerUserPerMinute { get; set; } = 20;
 }

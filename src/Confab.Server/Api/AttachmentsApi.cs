@@ -18,7 +18,7 @@ public static class AttachmentsApi
     public static IEndpointRouteBuilder MapAttachmentsApi(this IEndpointRouteBuilder routes)
     {
         var attachments = routes.MapGroup("/api/v1/attachments").WithTags("Attachments").RequireAuthorization();
-        attachments.MapPost("/", UploadAsync).DisableAntiforgery();
+        attachments.MapPost("/", UploadAsync).DisableAntiforgery().RequireRateLimiting(ConfabServer.UploadPolicy);
         attachments.MapGet("/{id:guid}", DownloadAsync);
         return routes;
     }

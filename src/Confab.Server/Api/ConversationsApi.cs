@@ -22,7 +22,7 @@ public static class ConversationsApi
         conversations.MapPost("/", CreateAsync);
         conversations.MapGet("/", ListAsync);
         conversations.MapGet("/{id:guid}", GetAsync);
-        conversations.MapPost("/{id:guid}/messages", SendAsync);
+        conversations.MapPost("/{id:guid}/messages", SendAsync).RequireRateLimiting(ConfabServer.SendPolicy);
         conversations.MapGet("/{id:guid}/messages", HistoryAsync);
         conversations.MapPatch("/{id:guid}/messages/{messageId:guid}", EditAsync);
         conversations.MapDelete("/{id:guid}/messages/{messageId:guid}", DeleteAsync);

@@ -224,6 +224,24 @@ public class ConversationApiTests
         await (await ann.GetAsync("/api/v1/conversations?cursor=garbage")).AssertProblemAsync(400, "validation_failed");
     }
 
+    [Fact]
+    public async Task Sends_are_limited_per_user_with_a_retry_after()
+    {
+        await using var server = await ServerHost.StartAsync(TestDatabase.Sqlite, new Dictionary<string, string?> { ["Auth:SendsPerUserPerMinute"] = "3" });
+        var (ann, _) = await UserAsync(server, "ann");
+        var (ben, benId) = await UserAsync(server, "ben");
+        var id = await DirectAsync(ann, benId);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await ann.PostAsJsonAsync($"/api/v1/conversations/{id}/messages", new { body = $"m{i}" })).StatusCode);
+        }
+
+        var limited = await ann.PostAsJsonAsync($"/api/v1/conversations/{id}/messages", new { body = "one too many" });
+        await limited.AssertProblemAsync(429, "rate_limited");
+        Assert.NotNull(limited.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.Created, (await ben.PostAsJsonAsync($"/api/v1/conversations/{id}/messages", new { body = "ben has his own budget" })).StatusCode);
+    }
+
     internal static async Task<(HttpClient Client, string Id)> UserAsync(ServerHost server, string name)
     {
         var user = await server.RegisterAsync(name);
