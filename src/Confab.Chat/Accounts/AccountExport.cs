@@ -12,7 +12,7 @@ public sealed record ExportArchive(
     IReadOnlyList<SessionInfo> Sessions,
     IReadOnlyList<ExportContact> Contacts,
     IReadOnlyList<ExportConversation> Conversations,
-    IReadOnlyList<ExportMessage> Messages,
+    IReadOnlyList<Messages.MessageView> Messages,
     IReadOnlyList<ExportReaction> Reactions,
     IReadOnlyList<ExportAttachment> Attachments);
 
@@ -40,29 +40,6 @@ public sealed record ExportConversation
     public DateTime JoinedAt { get; init; }
 
     public DateTime? LeftAt { get; init; }
-}
-
-public sealed record ExportMessage
-{
-    public Guid Id { get; init; }
-
-    public Guid ConversationId { get; init; }
-
-    public long Seq { get; init; }
-
-    public string Kind { get; init; } = string.Empty;
-
-    public string? Body { get; init; }
-
-    public byte[]? Ciphertext { get; init; }
-
-    public Guid? ReplyToId { get; init; }
-
-    public DateTime CreatedAt { get; init; }
-
-    public DateTime? EditedAt { get; init; }
-
-    public DateTime? DeletedAt { get; init; }
 }
 
 public sealed record ExportReaction
@@ -117,12 +94,8 @@ public sealed class AccountExporter(ConfabDatabase database, AccountStore accoun
             FROM participants p JOIN conversations c ON c.id = p.conversation_id
             WHERE p.user_id = @userId ORDER BY p.joined_at
             """, args, cancellationToken: cancellationToken));
-        var messages = await connection.QueryAsync<ExportMessage>(new CommandDefinition(
-            """
-            SELECT id AS Id, conversation_id AS ConversationId, seq AS Seq, kind AS Kind, body AS Body, ciphertext AS Ciphertext,
-                   reply_to_id AS ReplyToId, created_at AS CreatedAt, edited_at AS EditedAt, deleted_at AS DeletedAt
-            FROM messages WHERE sender_id = @userId ORDER BY created_at, id
-            """, args, cancellationToken: cancellationToken));
+        var messages = await connection.QueryAsync<Messages.MessageView>(new CommandDefinition(
+            $"SELECT {Messages.MessageView.Columns} FROM messages WHERE sender_id = @userId ORDER BY created_at, id", args, cancellationToken: cancellationToken));
         var reactions = await connection.QueryAsync<ExportReaction>(new CommandDefinition(
             "SELECT message_id AS MessageId, emoji AS Emoji, created_at AS CreatedAt FROM reactions WHERE user_id = @userId ORDER BY created_at",
             args, cancellationToken: cancellationToken));

@@ -95,7 +95,8 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
 
         var after = cursor is null ? ((DateTime, Guid)?)null : KeysetCursor.Decode(cursor);
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<ViewRow>(new CommandDefinition(
+        var rows = (await QueryViewsAsync(
+            connection,
             $"""
             SELECT {ViewColumns}
             {ViewFrom}
@@ -105,8 +106,9 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
             LIMIT @take
             """,
             new { caller, hasCursor = after is null ? 0 : 1, at = after?.Item1 ?? DateTime.UnixEpoch, id = after?.Item2 ?? Guid.Empty, take = limit + 1 },
-            cancellationToken: cancellationToken))).ToList();
-        var page = rows.Take(limit).Select(r => r.View).ToList();
+            null,
+            cancellationToken)).ToList();
+        var page = rows.Take(limit).ToList();
         var next = rows.Count > limit ? KeysetCursor.Encode(page[^1].LastActivityAt, page[^1].Id) : null;
         return new ConversationPage(page, next);
     }
@@ -193,7 +195,8 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
 
     private static async Task<ConversationView> ViewAsync(DbConnection connection, DbTransaction? transaction, Guid conversationId, Guid caller, CancellationToken cancellationToken)
     {
-        var row = await connection.QuerySingleOrDefaultAsync<ViewRow>(new CommandDefinition(
+        var rows = await QueryViewsAsync(
+            connection,
             $"""
             SELECT {ViewColumns}
             {ViewFrom}
@@ -201,41 +204,16 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
             """,
             new { conversationId, caller },
             transaction,
-            cancellationToken: cancellationToken));
-        return row?.View ?? throw Membership.NotFound();
+            cancellationToken);
+        return rows.SingleOrDefault() ?? throw Membership.NotFound();
     }
 
     /// <summary>The pair order both engines agree on (PostgreSQL compares uuid bytes, SQLite their lowercase text).</summary>
     private static (Guid? Low, Guid? High) Ordered(Guid a, Guid b) => string.CompareOrdinal(a.ToString(), b.ToString()) < 0 ? (a, b) : (b, a);
 
-    private sealed record ViewRow
+    /// <summary>The last-message columns of a view row; Dapper splits them off at PreviewId.</summary>
+    private sealed record PreviewRow
     {
-        public Guid Id { get; init; }
-
-        public string Kind { get; init; } = string.Empty;
-
-        public string? Title { get; init; }
-
-        public string Role { get; init; } = string.Empty;
-
-        public long LastSeq { get; init; }
-
-        public long MessageCount { get; init; }
-
-        public long LastReadSeq { get; init; }
-
-        public long LastDeliveredSeq { get; init; }
-
-        public long UnreadCount { get; init; }
-
-        public DateTime? MutedUntil { get; init; }
-
-        public DateTime LastActivityAt { get; init; }
-
-        public DateTime CreatedAt { get; init; }
-
-        public Guid? OtherUserId { get; init; }
-
         public Guid? PreviewId { get; init; }
 
         public long? PreviewSeq { get; init; }
@@ -250,27 +228,18 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
 
         public DateTime? PreviewDeletedAt { get; init; }
 
-        public ConversationView View => new()
-        {
-            Id = Id,
-            Kind = Kind,
-            Title = Title,
-            Role = Role,
-            LastSeq = LastSeq,
-            MessageCount = MessageCount,
-            LastReadSeq = LastReadSeq,
-            LastDeliveredSeq = LastDeliveredSeq,
-            UnreadCount = UnreadCount,
-            MutedUntil = MutedUntil,
-            LastActivityAt = LastActivityAt,
-            CreatedAt = CreatedAt,
-            OtherUserId = Kind == "direct" ? OtherUserId : null,
-            LastMessage = PreviewId is { } previewId
-                ? new MessagePreview(previewId, PreviewSeq!.Value, PreviewSenderId, PreviewKind!, Preview(PreviewBody), PreviewCreatedAt!.Value, PreviewDeletedAt is not null)
-                : null,
-        };
+        public MessagePreview? ToPreview() => PreviewId is { } id
+            ? new MessagePreview(id, PreviewSeq!.Value, PreviewSenderId, PreviewKind!, Clip(PreviewBody), PreviewCreatedAt!.Value, PreviewDeletedAt is not null)
+            : null;
 
-        private static string? Preview(string? body) =>
-            body is null ? null : body.EnumerateRunes().Take(140).Aggregate(new System.Text.StringBuilder(), (b, r) => b.Append(r.ToString())).ToString();
+        private static string? Clip(string? body) =>
+            body is null ? null : string.Concat(body.EnumerateRunes().Take(140).Select(r => r.ToString()));
     }
+
+    private static async Task<IEnumerable<ConversationView>> QueryViewsAsync(
+        System.Data.Common.DbConnection connection, string sql, object args, System.Data.Common.DbTransaction? transaction, CancellationToken cancellationToken) =>
+        await connection.QueryAsync<ConversationView, PreviewRow, ConversationView>(
+            new CommandDefinition(sql, args, transaction, cancellationToken: cancellationToken),
+            (view, preview) => view with { OtherUserId = view.Kind == "direct" ? view.OtherUserId : null, LastMessage = preview?.ToPreview() },
+            splitOn: "PreviewId");
 }
