@@ -46,6 +46,7 @@ public static class ConfabServer
 
         builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration.GetSection(ServerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RetentionOptions>().Bind(builder.Configuration.GetSection(RetentionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         var urls = builder.Configuration[$"{ServerOptions.Section}:{nameof(ServerOptions.Urls)}"] ?? new ServerOptions().Urls;
         builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -93,6 +94,7 @@ public static class ConfabServer
         // Settings are checked before anything touches the database: a bad one stops here, naming itself.
         var options = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<RetentionOptions>>().Value;
         var database = app.Services.GetRequiredService<ConfabDatabase>();
         if (options.Migrate)
         {
@@ -136,6 +138,9 @@ public static class ConfabServer
         services.AddSingleton<AdminStore>();
         services.AddSingleton<AccountExporter>();
         services.AddSingleton<AccountEraser>();
+        services.AddSingleton(provider => new Chat.Retention.RetentionPolicy(provider.GetRequiredService<IOptions<RetentionOptions>>().Value.MaxAgeDays));
+        services.AddSingleton<Chat.Retention.RetentionSweeper>();
+        services.AddHostedService<RetentionJob>();
         services.AddSingleton<Chat.Users.UserDirectory>();
         return services;
     }

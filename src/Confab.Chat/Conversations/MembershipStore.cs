@@ -181,6 +181,12 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock)
                 throw ChatException.Invalid("settings", "must be a JSON object of at most 16 KiB");
             }
 
+            if (settings is { } withRetention && withRetention.TryGetProperty(Retention.RetentionPolicy.SettingsKey, out var days)
+                && !(days.ValueKind == JsonValueKind.Number && days.TryGetInt32(out var value) && value is >= 1 and <= 36_500))
+            {
+                throw ChatException.Invalid($"settings.{Retention.RetentionPolicy.SettingsKey}", "must be a whole number of days from 1 to 36500");
+            }
+
             await connection.ExecuteAsync(new CommandDefinition(
                 """
                 UPDATE conversations SET title = CASE WHEN @titleGiven THEN @title ELSE title END,
