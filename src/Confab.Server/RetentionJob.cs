@@ -20,7 +20,8 @@ public sealed class RetentionOptions
 }
 
 /// <summary>Runs the retention sweep at start-up and then every interval; a failed sweep is logged and tried again next time.</summary>
-internal sealed partial class RetentionJob(RetentionSweeper sweeper, IOptions<RetentionOptions> options, ILogger<RetentionJob> logger) : BackgroundService
+internal sealed partial class RetentionJob(
+    RetentionSweeper sweeper, Storage.Engines.ConfabDatabase database, IOptions<RetentionOptions> options, ILogger<RetentionJob> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -29,6 +30,13 @@ internal sealed partial class RetentionJob(RetentionSweeper sweeper, IOptions<Re
         {
             try
             {
+                // Never the job that creates a database or meets a schema half there: that is migrate's to do.
+                if (!await SchemaIsCurrentAsync(stoppingToken))
+                {
+                    await Task.Delay(interval, stoppingToken);
+                    continue;
+                }
+
                 var expired = await sweeper.SweepAsync(stoppingToken);
                 if (expired > 0)
                 {
@@ -49,6 +57,17 @@ internal sealed partial class RetentionJob(RetentionSweeper sweeper, IOptions<Re
                 return;
             }
         }
+    }
+
+    private async Task<bool> SchemaIsCurrentAsync(CancellationToken cancellationToken)
+    {
+        if (!await database.ExistsAsync(cancellationToken))
+        {
+            return false;
+        }
+
+        var status = await new Storage.Migrations.MigrationRunner(database).StatusAsync(cancellationToken);
+        return status.PendingCount == 0 && !status.HasDrift && !status.HasUnknown;
     }
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Retention expired {Count} message(s)")]
