@@ -211,7 +211,7 @@ public class ConstraintTests
             "INSERT INTO messages (id, conversation_id, seq, message_number, sender_id, client_msg_id, kind, body) VALUES (@id, @conversation, @seq, @seq, @sender, @clientMsgId, 'text', @body)",
             new { id = Uuid7.NewId(), conversation, seq, sender, clientMsgId, body });
 
-    private static (Guid Low, Guid High) Ordered(Guid a, Guid b) => Tools.Synthetic.SyntheticGenerator.Ordered(a, b);
+    private static (Guid Low, Guid High) Ordered(Guid a, Guid b) => Chat.Users.UserPair.Order(a, b);
 
     private static async Task AssertRejectedAsync(Func<Task> write)
     {

@@ -162,7 +162,7 @@ public sealed class ContactStore(ConfabDatabase database, TimeProvider clock)
                         throw new ChatException(ChatErrorKind.NotFound, "user_not_found", "There is no such user.");
                     }
 
-                    var (low, high) = Pair(caller, other);
+                    var (low, high) = UserPair.Order(caller, other);
                     var current = await connection.QuerySingleOrDefaultAsync<Relation>(new CommandDefinition(
                         "SELECT status AS Status, requested_by AS RequestedBy, blocked_by AS BlockedBy FROM contacts WHERE user_low = @low AND user_high = @high",
                         new { low, high },
@@ -183,7 +183,7 @@ public sealed class ContactStore(ConfabDatabase database, TimeProvider clock)
 
     private static async Task<ContactView?> ListRelationAsync(DbConnection connection, DbTransaction transaction, Guid caller, Guid other, CancellationToken cancellationToken)
     {
-        var (low, high) = Pair(caller, other);
+        var (low, high) = UserPair.Order(caller, other);
         return await connection.QuerySingleOrDefaultAsync<ContactView>(new CommandDefinition(
             """
             SELECT u.id AS UserId, u.username AS Username, u.display_name AS DisplayName, c.status AS Status,
@@ -200,7 +200,7 @@ public sealed class ContactStore(ConfabDatabase database, TimeProvider clock)
     private static async Task SetAsync(
         DbConnection connection, DbTransaction transaction, Guid caller, Guid other, string status, Guid requestedBy, Guid? blockedBy, DateTime now, CancellationToken cancellationToken)
     {
-        var (low, high) = Pair(caller, other);
+        var (low, high) = UserPair.Order(caller, other);
         var responded = status is "accepted" or "declined" ? now : (DateTime?)null;
         var updated = await connection.ExecuteAsync(new CommandDefinition(
             """
@@ -225,7 +225,7 @@ public sealed class ContactStore(ConfabDatabase database, TimeProvider clock)
 
     private static Task DeleteAsync(DbConnection connection, DbTransaction transaction, Guid caller, Guid other, CancellationToken cancellationToken)
     {
-        var (low, high) = Pair(caller, other);
+        var (low, high) = UserPair.Order(caller, other);
         return connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM contacts WHERE user_low = @low AND user_high = @high", new { low, high }, transaction, cancellationToken: cancellationToken));
     }
@@ -233,7 +233,6 @@ public sealed class ContactStore(ConfabDatabase database, TimeProvider clock)
     private static Task NotifyAsync(DbConnection connection, DbTransaction transaction, Guid recipient, string kind, Guid from, DateTime now, CancellationToken cancellationToken) =>
         UserLog.AppendAsync(connection, transaction, recipient, kind, $$"""{"userId":"{{from}}"}""", now, cancellationToken);
 
-    private static (Guid Low, Guid High) Pair(Guid a, Guid b) => string.CompareOrdinal(a.ToString(), b.ToString()) < 0 ? (a, b) : (b, a);
 
     private sealed record Relation
     {

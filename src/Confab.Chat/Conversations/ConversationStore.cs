@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Confab.Chat.Accounts;
 using Confab.Chat.Ids;
+using Confab.Chat.Users;
 using Confab.Storage;
 using Confab.Storage.Engines;
 using Dapper;
@@ -118,7 +119,7 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
     {
         var now = clock.Now();
         var id = Uuid7.NewId(now);
-        var (low, high) = kind == "direct" ? Ordered(caller, members[0]) : (null, null);
+        (Guid? low, Guid? high) = kind == "direct" ? UserPair.Order(caller, members[0]) : ((Guid?)null, (Guid?)null);
         var everyone = members.Prepend(caller).ToList();
         var lastSeq = kind == "group" ? 1 + members.Count : 1;
         await connection.ExecuteAsync(new CommandDefinition(
@@ -185,7 +186,7 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
 
     private static async Task<Guid?> FindDirectAsync(DbConnection connection, DbTransaction? transaction, Guid a, Guid b, CancellationToken cancellationToken)
     {
-        var (low, high) = Ordered(a, b);
+        var (low, high) = UserPair.Order(a, b);
         return await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
             "SELECT id FROM conversations WHERE direct_user_low = @low AND direct_user_high = @high",
             new { low, high },
@@ -208,8 +209,6 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
         return rows.SingleOrDefault() ?? throw Membership.NotFound();
     }
 
-    /// <summary>The pair order both engines agree on (PostgreSQL compares uuid bytes, SQLite their lowercase text).</summary>
-    private static (Guid? Low, Guid? High) Ordered(Guid a, Guid b) => string.CompareOrdinal(a.ToString(), b.ToString()) < 0 ? (a, b) : (b, a);
 
     /// <summary>The last-message columns of a view row; Dapper splits them off at PreviewId.</summary>
     private sealed record PreviewRow

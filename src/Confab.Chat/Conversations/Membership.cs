@@ -25,7 +25,7 @@ internal static class Membership
     /// <summary>True when either user has blocked the other: a block works both ways.</summary>
     public static async Task<bool> BlockedAsync(DbConnection connection, DbTransaction? transaction, Guid a, Guid b, CancellationToken cancellationToken)
     {
-        var (low, high) = string.CompareOrdinal(a.ToString(), b.ToString()) < 0 ? (a, b) : (b, a);
+        var (low, high) = Users.UserPair.Order(a, b);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT count(*) FROM contacts WHERE user_low = @low AND user_high = @high AND status = 'blocked'",
             new { low, high },

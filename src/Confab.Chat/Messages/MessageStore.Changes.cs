@@ -8,8 +8,6 @@ namespace Confab.Chat.Messages;
 /// <summary>Editing and deleting messages; every change is an event with its own seq.</summary>
 public sealed partial class MessageStore
 {
-    private static readonly string[] Moderators = ["moderator", "admin", "owner"];
-
     /// <summary>Replaces a message's content; only its author may, and the previous content is kept in the edit history.</summary>
     public async Task<MessageView> EditAsync(Guid caller, Guid conversationId, Guid messageId, string? body, byte[]? ciphertext, CancellationToken cancellationToken)
     {
@@ -71,7 +69,7 @@ public sealed partial class MessageStore
                 var kind = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
                     "SELECT kind FROM conversations WHERE id = @conversationId", new { conversationId }, transaction, cancellationToken: cancellationToken));
                 var asModerator = message.SenderId != caller;
-                if (asModerator && !(kind == "group" && Moderators.Contains(role)))
+                if (asModerator && !(kind == "group" && Roles.CanModerate(role)))
                 {
                     throw new ChatException(ChatErrorKind.Forbidden, "not_allowed", "Only the author, or a moderator of a group, may delete this message.");
                 }

@@ -80,7 +80,14 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
                         new { conversationId, sender, seq, number },
                         transaction,
                         cancellationToken: cancellationToken));
-                    return (await GetAsync(connection, transaction, id, cancellationToken), true);
+                    // The row as inserted: no need to read it back on the busiest write path.
+                    var sent = new MessageView
+                    {
+                        Id = id, ConversationId = conversationId, Seq = seq, SenderId = sender, ClientMsgId = request.ClientMsgId,
+                        Kind = request.Ciphertext is null ? "text" : "encrypted", Body = request.Body, Ciphertext = request.Ciphertext,
+                        ReplyToId = request.ReplyTo, CreatedAt = now,
+                    };
+                    return (sent, true);
                 },
                 cancellationToken);
         }
@@ -100,11 +107,7 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
     /// </summary>
     public async Task<MessagePage> HistoryAsync(Guid caller, Guid conversationId, long? before, long? after, int limit, CancellationToken cancellationToken)
     {
-        if (limit is < 1 or > MaxPageSize)
-        {
-            throw ChatException.Invalid("limit", $"must be between 1 and {MaxPageSize}");
-        }
-
+        RequireLimit(limit);
         if (before is not null && after is not null)
         {
             throw ChatException.Invalid("before", "give before or after, not both");

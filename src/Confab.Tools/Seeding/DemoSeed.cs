@@ -129,7 +129,7 @@ public static class DemoSeed
 
         private void Contact(Guid a, Guid b, string status, Guid requestedBy, DateTime at)
         {
-            var (low, high) = SyntheticGenerator.Ordered(a, b);
+            var (low, high) = Chat.Users.UserPair.Order(a, b);
             contacts.Add(low, high, status, requestedBy, at, at, status == "accepted" ? at.AddMinutes(5) : null);
         }
 
@@ -196,7 +196,7 @@ public static class DemoSeed
             /// <summary>Members' read watermarks, as a number of messages read; the rest have read nothing.</summary>
             public void Finish(Dictionary<Guid, int> read)
             {
-                var (low, high) = title is null ? SyntheticGenerator.Ordered(members[0], members[1]) : (Guid.Empty, Guid.Empty);
+                var (low, high) = title is null ? Chat.Users.UserPair.Order(members[0], members[1]) : (Guid.Empty, Guid.Empty);
                 var last = messages[^1];
                 data.conversations.Add(id, title is null ? "direct" : "group", title, JsonText.EmptyObject, members[0],
                     title is null ? low : null, title is null ? high : null, seq, (long)messages.Count, rows[last.Id][11], clock, created, clock);

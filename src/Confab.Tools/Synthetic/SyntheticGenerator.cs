@@ -135,7 +135,7 @@ public static class SyntheticGenerator
                 continue;
             }
 
-            var (low, high) = Ordered(plan.Users[c.Members[0]].Id, plan.Users[c.Members[1]].Id);
+            var (low, high) = Chat.Users.UserPair.Order(plan.Users[c.Members[0]].Id, plan.Users[c.Members[1]].Id);
             var asked = c.CreatedAt.AddHours(-1);
             contacts.Add(low, high, "accepted", creator, asked, c.CreatedAt, c.CreatedAt);
             conversations.Add(c.Id, "direct", null, JsonText.EmptyObject, creator, low, high, c.CreatedAt, c.CreatedAt, c.CreatedAt);
@@ -144,9 +144,6 @@ public static class SyntheticGenerator
         return [users, contacts, conversations];
     }
 
-    /// <summary>UUIDs in the order both engines use: PostgreSQL compares uuid bytes, SQLite the lowercase text.</summary>
-    internal static (Guid Low, Guid High) Ordered(Guid a, Guid b) =>
-        string.CompareOrdinal(SqliteValues.Uuid(a), SqliteValues.Uuid(b)) < 0 ? (a, b) : (b, a);
 
     private static readonly string[] LoadedTables =
         ["users", "contacts", "conversations", "participants", "messages", "message_edits", "reactions", "conversation_events"];
