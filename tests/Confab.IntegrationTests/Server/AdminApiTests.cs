@@ -70,10 +70,11 @@ public class AdminApiTests
         Assert.Equal(["login.failed", "login.succeeded", "account.registered"], actions);
     }
 
-    [Fact]
-    public async Task Users_promote_makes_an_administrator_from_the_command_line()
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task Users_promote_makes_an_administrator_from_the_command_line(string engine)
     {
-        await using var server = await ServerHost.StartAsync(TestDatabase.Sqlite);
+        await using var server = await ServerHost.StartAsync(engine);
         await server.RegisterAsync("first");
         var (second, _) = await ConversationApiTests.UserAsync(server, "second");
         await (await second.GetAsync("/api/v1/admin/users")).AssertProblemAsync(403, "forbidden");
@@ -85,5 +86,29 @@ public class AdminApiTests
         var (missing, _, error) = await ConfabProcess.RunAsync("users", "promote", "nobody", "--db", server.Database.Url);
         Assert.Equal(1, missing);
         Assert.Contains("no user nobody", error, StringComparison.Ordinal);
+        Assert.Equal(1, await AuthApiTests.CountAsync(server, "SELECT count(*) FROM audit_log WHERE action = 'user.promoted'"));
+    }
+
+    [Fact]
+    public async Task Users_promote_on_a_missing_database_cannot_open_it()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"confab-none-{Guid.NewGuid():N}.db");
+        var (code, _, error) = await ConfabProcess.RunAsync("users", "promote", "anyone", "--db", $"sqlite:{path}");
+        Assert.Equal(3, code);
+        Assert.Contains("does not exist", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task Bad_audit_filters_are_refused(string engine)
+    {
+        await using var server = await ServerHost.StartAsync(engine);
+        var (admin, _) = await ConversationApiTests.UserAsync(server, "root");
+        await (await admin.GetAsync("/api/v1/admin/audit?severity=apocalyptic")).AssertProblemAsync(400, "validation_failed");
+        await (await admin.GetAsync("/api/v1/admin/audit?cursor=abc")).AssertProblemAsync(400, "validation_failed");
+        await (await admin.GetAsync("/api/v1/admin/audit?limit=0")).AssertProblemAsync(400, "validation_failed");
+        await (await admin.GetAsync("/api/v1/admin/audit?since=yesterday")).AssertProblemAsync(400, "invalid_request_body");
+        await (await admin.GetAsync("/api/v1/admin/users?cursor=not-a-uuid")).AssertProblemAsync(400, "validation_failed");
     }
 }

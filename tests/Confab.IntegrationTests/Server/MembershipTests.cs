@@ -149,6 +149,25 @@ public class MembershipTests
         await (await owner.PatchAsJsonAsync($"/api/v1/conversations/{group}", new { settings = new[] { 1, 2 } })).AssertProblemAsync(400, "validation_failed");
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task Bad_member_lists_and_mute_times_are_refused_and_change_nothing(string engine)
+    {
+        await using var server = await ServerHost.StartAsync(engine);
+        var (owner, _) = await ConversationApiTests.UserAsync(server, "owner");
+        var (_, memberId) = await ConversationApiTests.UserAsync(server, "member");
+        var group = await CreateGroupAsync(owner, memberId);
+        var url = $"/api/v1/conversations/{group}";
+        await (await owner.PostAsJsonAsync($"{url}/members", new { userIds = Array.Empty<Guid>() })).AssertProblemAsync(400, "validation_failed");
+        await (await owner.PostAsJsonAsync($"{url}/members", new { userIds = Enumerable.Range(0, 101).Select(_ => Guid.NewGuid()) })).AssertProblemAsync(400, "validation_failed");
+        await (await owner.PostAsJsonAsync($"{url}/members", new { userIds = new[] { Guid.NewGuid() } })).AssertProblemAsync(400, "unknown_user");
+        await (await owner.PostAsJsonAsync($"{url}/members", new { userIds = "everyone" })).AssertProblemAsync(400, "invalid_request_body");
+        await (await owner.PutAsJsonAsync($"{url}/mute", new { until = "tomorrow-ish" })).AssertProblemAsync(400, "invalid_request_body");
+        await (await owner.PutAsJsonAsync($"{url}/members/{memberId}/role", new { })).AssertProblemAsync(400, "validation_failed");
+        Assert.Equal(2, (await owner.GetFromJsonAsync<JsonElement>($"{url}/members")).GetArrayLength());
+        Assert.Equal(1, await AuthApiTests.CountAsync(server, $"SELECT count(*) FROM conversation_events WHERE conversation_id = '{group}' AND kind = 'member.added'"));
+    }
+
     private static async Task<(string Group, string VictimMessage)> NewGroupAsync(Dictionary<string, (HttpClient Client, string Id)> users)
     {
         var owner = users["owner"].Client;
