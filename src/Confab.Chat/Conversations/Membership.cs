@@ -12,15 +12,29 @@ internal static class Membership
     /// <summary>The caller's role in a live conversation, or a 404 for anyone who is not a current member.</summary>
     public static async Task<string> RequireAsync(
         DbConnection connection, DbTransaction? transaction, Guid conversationId, Guid userId, CancellationToken cancellationToken) =>
-        await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+        (await RequireMemberAsync(connection, transaction, conversationId, userId, cancellationToken)).Role;
+
+    /// <summary>The caller's role and the conversation's kind, read together; a 404 for anyone who is not a current member.</summary>
+    public static async Task<Member> RequireMemberAsync(
+        DbConnection connection, DbTransaction? transaction, Guid conversationId, Guid userId, CancellationToken cancellationToken) =>
+        await connection.QuerySingleOrDefaultAsync<Member>(new CommandDefinition(
             """
-            SELECT p.role FROM participants p JOIN conversations c ON c.id = p.conversation_id
+            SELECT p.role AS Role, c.kind AS Kind FROM participants p JOIN conversations c ON c.id = p.conversation_id
             WHERE p.conversation_id = @conversationId AND p.user_id = @userId AND p.left_at IS NULL AND c.deleted_at IS NULL
             """,
             new { conversationId, userId },
             transaction,
             cancellationToken: cancellationToken))
         ?? throw NotFound();
+
+    public sealed record Member
+    {
+        public string Role { get; init; } = Roles.Member;
+
+        public string Kind { get; init; } = "direct";
+
+        public bool IsGroup => Kind == "group";
+    }
 
     /// <summary>True when either user has blocked the other: a block works both ways.</summary>
     public static async Task<bool> BlockedAsync(DbConnection connection, DbTransaction? transaction, Guid a, Guid b, CancellationToken cancellationToken)

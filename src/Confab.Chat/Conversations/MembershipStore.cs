@@ -235,15 +235,13 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock)
         await database.WriteAsync(
             async (connection, transaction) =>
             {
-                var role = await Membership.RequireAsync(connection, transaction, conversationId, caller, cancellationToken);
-                var kind = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
-                    "SELECT kind FROM conversations WHERE id = @conversationId", new { conversationId }, transaction, cancellationToken: cancellationToken));
-                if (kind != "group")
+                var member = await Membership.RequireMemberAsync(connection, transaction, conversationId, caller, cancellationToken);
+                if (!member.IsGroup)
                 {
                     throw new ChatException(ChatErrorKind.Validation, "not_a_group", "Direct conversations have no members to manage.");
                 }
 
-                await change(connection, transaction, role, clock.Now());
+                await change(connection, transaction, member.Role, clock.Now());
                 return 0;
             },
             cancellationToken);

@@ -64,12 +64,10 @@ public sealed partial class MessageStore
         await database.WriteAsync(
             async (connection, transaction) =>
             {
-                var role = await Membership.RequireAsync(connection, transaction, conversationId, caller, cancellationToken);
+                var member = await Membership.RequireMemberAsync(connection, transaction, conversationId, caller, cancellationToken);
                 var message = await RequireMessageAsync(connection, transaction, conversationId, messageId, cancellationToken);
-                var kind = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
-                    "SELECT kind FROM conversations WHERE id = @conversationId", new { conversationId }, transaction, cancellationToken: cancellationToken));
                 var asModerator = message.SenderId != caller;
-                if (asModerator && !(kind == "group" && Roles.CanModerate(role)))
+                if (asModerator && !(member.IsGroup && Roles.CanModerate(member.Role)))
                 {
                     throw new ChatException(ChatErrorKind.Forbidden, "not_allowed", "Only the author, or a moderator of a group, may delete this message.");
                 }

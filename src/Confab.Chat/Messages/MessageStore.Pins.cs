@@ -32,10 +32,8 @@ public sealed partial class MessageStore
         await database.WriteAsync(
             async (connection, transaction) =>
             {
-                var role = await Membership.RequireAsync(connection, transaction, conversationId, caller, cancellationToken);
-                var kind = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
-                    "SELECT kind FROM conversations WHERE id = @conversationId", new { conversationId }, transaction, cancellationToken: cancellationToken));
-                if (kind == "group" && !Roles.CanModerate(role))
+                var member = await Membership.RequireMemberAsync(connection, transaction, conversationId, caller, cancellationToken);
+                if (member.IsGroup && !Roles.CanModerate(member.Role))
                 {
                     throw new ChatException(ChatErrorKind.Forbidden, "not_allowed", "Only moderators and above pin messages in a group.");
                 }
