@@ -6,6 +6,7 @@ using Confab.Chat.Sessions;
 using Confab.Server.Api;
 using Confab.Server.Auth;
 using Confab.Server.Errors;
+using Confab.Server.Realtime;
 using Confab.Storage.Engines;
 using Confab.Storage.Migrations;
 using Microsoft.AspNetCore.Builder;
@@ -47,6 +48,7 @@ public static class ConfabServer
         builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration.GetSection(ServerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<RetentionOptions>().Bind(builder.Configuration.GetSection(RetentionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<Realtime.RealtimeOptions>().Bind(builder.Configuration.GetSection(Realtime.RealtimeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         var urls = builder.Configuration[$"{ServerOptions.Section}:{nameof(ServerOptions.Urls)}"] ?? new ServerOptions().Urls;
         builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -60,11 +62,13 @@ public static class ConfabServer
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi().MapSearchApi().MapKeysApi().MapAdminApi().MapAttachmentsApi();
+        app.MapGatewayApi();
         return app;
     }
 
@@ -95,7 +99,9 @@ public static class ConfabServer
         var options = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<RetentionOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<Realtime.RealtimeOptions>>().Value;
         var database = app.Services.GetRequiredService<ConfabDatabase>();
+        app.Services.GetRequiredService<Realtime.SingleNodeGuard>().Acquire(database.Target);
         if (options.Migrate)
         {
             var result = await new MigrationRunner(database).MigrateAsync(new MigrateOptions(), cancellationToken);
@@ -142,10 +148,14 @@ public static class ConfabServer
         services.AddSingleton<Chat.Retention.RetentionSweeper>();
         services.AddHostedService<RetentionJob>();
         services.AddSingleton<Chat.Users.UserDirectory>();
+        services.AddSingleton<Chat.Realtime.EventStreams>();
+        services.AddSingleton<Realtime.MessageSending>();
+        services.AddSingleton<Realtime.SingleNodeGuard>();
+        services.AddSingleton<Realtime.RealtimeHub>();
+        services.AddHostedService(provider => provider.GetRequiredService<Realtime.RealtimeHub>());
         return services;
     }
 
-    public const string SendPolicy = "sends";
     public const string UploadPolicy = "uploads";
 
     private static RateLimitPartition<string> PerUser(HttpContext context, Func<AuthOptions, int> perMinute)
@@ -184,7 +194,6 @@ public static class ConfabServer
                     context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
             });
-            limiter.AddPolicy(SendPolicy, context => PerUser(context, o => o.SendsPerUserPerMinute));
             limiter.AddPolicy(UploadPolicy, context => PerUser(context, o => o.UploadsPerUserPerMinute));
             limiter.OnRejected = async (rejected, ct) =>
             {

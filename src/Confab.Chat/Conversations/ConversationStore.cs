@@ -145,6 +145,9 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
             {
                 await EventAsync(connection, transaction, id, index + 1L, "member.added", caller, $$"""{"userId":"{{member}}"}""", now, cancellationToken);
             }
+
+            // Every member's live sockets learn of it and start following it from its first event.
+            await UserLog.AppendAsync(connection, transaction, member, "conversation.joined", $$"""{"conversationId":"{{id}}","afterSeq":0}""", now, cancellationToken);
         }
 
         await EventAsync(connection, transaction, id, 1, "conversation.created", caller, "{}", now, cancellationToken);

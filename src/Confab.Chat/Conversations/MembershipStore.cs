@@ -88,7 +88,7 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock)
                     new { conversationId, userId, now, seq },
                     transaction,
                     cancellationToken: cancellationToken));
-                await UserLog.AppendAsync(connection, transaction, userId, "conversation.joined", Payload(new { conversationId }), now, cancellationToken);
+                await UserLog.AppendAsync(connection, transaction, userId, "conversation.joined", Payload(new { conversationId, afterSeq = seq - 1 }), now, cancellationToken);
             }
         }, cancellationToken);
 

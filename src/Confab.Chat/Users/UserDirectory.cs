@@ -38,6 +38,16 @@ public sealed class UserDirectory(ConfabDatabase database)
             ?? throw new ChatException(ChatErrorKind.NotFound, "user_not_found", "There is no such user.");
     }
 
+    public async Task<UserProfile> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<UserProfile>(new CommandDefinition(
+            $"SELECT {UserProfile.Columns} FROM users WHERE id = @id AND erased_at IS NULL AND disabled_at IS NULL",
+            new { id },
+            cancellationToken: cancellationToken))
+            ?? throw new ChatException(ChatErrorKind.NotFound, "user_not_found", "There is no such user.");
+    }
+
     /// <summary>
     /// Users whose name starts with <paramref name="prefix"/>, in name order. A LIKE prefix (with '_' escaped) rather
     /// than a range, because a range is only right under a byte-order collation, which a PostgreSQL database may not use.

@@ -22,7 +22,7 @@ public static class ConversationsApi
         conversations.MapPost("/", CreateAsync);
         conversations.MapGet("/", ListAsync);
         conversations.MapGet("/{id:guid}", GetAsync);
-        conversations.MapPost("/{id:guid}/messages", SendAsync).RequireRateLimiting(ConfabServer.SendPolicy);
+        conversations.MapPost("/{id:guid}/messages", SendAsync);
         conversations.MapGet("/{id:guid}/messages", HistoryAsync);
         conversations.MapPatch("/{id:guid}/messages/{messageId:guid}", EditAsync);
         conversations.MapDelete("/{id:guid}/messages/{messageId:guid}", DeleteAsync);
@@ -58,9 +58,9 @@ public static class ConversationsApi
         TypedResults.Ok(await conversations.GetAsync(CurrentSession.Of(http).UserId, id, ct));
 
     private static async Task<Results<Created<MessageView>, Ok<MessageView>>> SendAsync(
-        Guid id, SendMessageRequest request, MessageStore messages, HttpContext http, CancellationToken ct)
+        Guid id, SendMessageRequest request, Realtime.MessageSending sending, HttpContext http, CancellationToken ct)
     {
-        var (message, created) = await messages.SendAsync(
+        var (message, created) = await sending.SendAsync(
             CurrentSession.Of(http).UserId, id, new NewMessage(request.ClientMsgId, request.Body, request.Ciphertext, request.ReplyTo)
             {
                 AttachmentIds = request.AttachmentIds ?? [],

@@ -30,9 +30,14 @@ public sealed class PostgresDatabase : ConfabDatabase
     }
 
     /// <summary>A connection outside the pool, for session state that must not leak to other users (advisory locks, LISTEN).</summary>
-    public async Task<NpgsqlConnection> OpenDedicatedConnectionAsync(CancellationToken cancellationToken)
+    public async Task<NpgsqlConnection> OpenDedicatedConnectionAsync(CancellationToken cancellationToken, string? applicationName = null)
     {
         var builder = new NpgsqlConnectionStringBuilder(Target.ConnectionString) { Pooling = false };
+        if (applicationName is not null)
+        {
+            builder.ApplicationName = applicationName;
+        }
+
         var connection = new NpgsqlConnection(builder.ConnectionString);
         try
         {

@@ -16,6 +16,11 @@ public sealed class SqliteDatabase : ConfabDatabase
     private readonly SemaphoreSlim writer = new(1, 1);
     private readonly string connectionString;
     private readonly SqliteConnection? memoryKeeper;
+    private Action<IReadOnlyList<string>>? signalSink;
+    // The write in progress on this flow, when signals are on. Static because SQLite pools handles per file, not
+    // per object: a handle with the TEMP triggers may be reused by another object (or a tool) on the same file.
+    private static readonly AsyncLocal<List<string>?> PendingSignals = new();
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> signalHandles = [];
 
     public SqliteDatabase(DatabaseTarget target, bool create)
         : base(target)
@@ -57,6 +62,10 @@ public sealed class SqliteDatabase : ConfabDatabase
             }
 
             statements.AddRange(["PRAGMA foreign_keys=ON", $"PRAGMA synchronous={Target.SqliteSynchronous}", "SELECT count(*) FROM sqlite_master"]);
+
+            // Every handle knows the signal function, since any of them may carry a writer's TEMP triggers; outside
+            // a signalling write it records nothing.
+            connection.CreateFunction<string, int>("confab_signal", RecordSignal);
             foreach (var statement in statements)
             {
                 await using var pragma = connection.CreateCommand();
@@ -95,13 +104,93 @@ public sealed class SqliteDatabase : ConfabDatabase
         try
         {
             await using var connection = await OpenConnectionAsync(cancellationToken);
-            
-            // Serializable is BEGIN IMMEDIATE in Microsoft.Data.Sqlite: the write lock is taken up front.
-            return await RunInTransactionAsync(connection, IsolationLevel.Serializable, work, cancellationToken);
+            var sink = signalSink;
+            if (sink is null)
+            {
+                // Serializable is BEGIN IMMEDIATE in Microsoft.Data.Sqlite: the write lock is taken up front.
+                return await RunInTransactionAsync(connection, IsolationLevel.Serializable, work, cancellationToken);
+            }
+
+            await PrepareSignalsAsync((SqliteConnection)connection, cancellationToken);
+            var pending = new List<string>();
+            PendingSignals.Value = pending;
+            try
+            {
+                var result = await RunInTransactionAsync(connection, IsolationLevel.Serializable, work, cancellationToken);
+                if (pending.Count > 0)
+                {
+                    sink(pending);
+                }
+
+                return result;
+            }
+            finally
+            {
+                // A rolled-back transaction announces nothing.
+                PendingSignals.Value = null;
+            }
         }
         finally
         {
             writer.Release();
+        }
+    }
+
+    /// <summary>
+    /// Announces committed changes to <paramref name="sink"/> (null stops it), in commit order, with the payloads
+    /// PostgreSQL's NOTIFY triggers send (migration 0002): TEMP triggers on the writer connection call a function
+    /// of this process and the payloads are handed over after COMMIT.
+    /// </summary>
+    public void EnableSignals(Action<IReadOnlyList<string>>? sink) => signalSink = sink;
+
+    private static readonly string[] SignalTriggers =
+    [
+        "CREATE TEMP TRIGGER IF NOT EXISTS confab_signal_conversation_events AFTER INSERT ON main.conversation_events "
+            + "BEGIN SELECT confab_signal('c:' || NEW.conversation_id || ':' || NEW.seq); END",
+        "CREATE TEMP TRIGGER IF NOT EXISTS confab_signal_user_events AFTER INSERT ON main.user_events "
+            + "BEGIN SELECT confab_signal('u:' || NEW.user_id || ':' || NEW.seq); END",
+        "CREATE TEMP TRIGGER IF NOT EXISTS confab_signal_auth_sessions AFTER UPDATE OF revoked_at ON main.auth_sessions "
+            + "WHEN OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL "
+            + "BEGIN SELECT confab_signal('s:' || NEW.user_id || ':' || NEW.family_id); END",
+    ];
+
+    private static int RecordSignal(string payload)
+    {
+        PendingSignals.Value?.Add(payload);
+        return 0;
+    }
+
+    private static async Task<bool> TableExistsAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'conversation_events'";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
+    }
+
+    private async Task PrepareSignalsAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        // The triggers live as long as the pooled handle; they are created once per handle.
+        if (connection.Handle is { } handle && signalHandles.TryGetValue(handle, out _))
+        {
+            return;
+        }
+
+        if (!await TableExistsAsync(connection, cancellationToken))
+        {
+            // Not migrated yet: there is nothing to announce until it is.
+            return;
+        }
+
+        foreach (var statement in SignalTriggers)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = statement;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (connection.Handle is { } prepared)
+        {
+            signalHandles.AddOrUpdate(prepared, new object());
         }
     }
 

@@ -24,6 +24,9 @@ public static class SchemaComparer
         ["messages_fts_insert"] = "keeps SQLite's FTS5 index in step",
         ["messages_fts_delete"] = "keeps SQLite's FTS5 index in step",
         ["messages_fts_update"] = "keeps SQLite's FTS5 index in step",
+        ["conversation_events_signal"] = "PostgreSQL NOTIFY between nodes; a SQLite server adds it as a TEMP trigger",
+        ["user_events_signal"] = "PostgreSQL NOTIFY between nodes; a SQLite server adds it as a TEMP trigger",
+        ["auth_sessions_signal"] = "PostgreSQL NOTIFY between nodes; a SQLite server adds it as a TEMP trigger",
     };
 
     public static IReadOnlyList<string> Compare(SchemaModel expected, SchemaModel actual, SchemaComparison mode)
