@@ -203,7 +203,9 @@ public sealed partial class SocketConnection
         closeReason = reason;
         if (status == SocketClose.SlowConsumer)
         {
+            // It is not reading, so a close frame would not get through either: drop the connection.
             dropQueue = true;
+            lifetime.Cancel();
         }
         else if (announceReconnect)
         {
@@ -242,6 +244,9 @@ public sealed partial class SocketConnection
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(TimeSpan.FromSeconds(2));
                 await socket.CloseOutputAsync(closeStatus, closeReason, timeout.Token);
+
+                // The reader sees the client's close frame and ends the socket; a client that never sends one is dropped.
+                lifetime.CancelAfter(TimeSpan.FromSeconds(2));
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)

@@ -11,6 +11,7 @@ public sealed class ServerHost : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly string dataDir;
+    private bool ownsDatabase = true;
 
     private ServerHost(TestDatabase database, WebApplication app, Uri address, string dataDir)
     {
@@ -26,10 +27,20 @@ public sealed class ServerHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<ServerHost> StartAsync(string engine, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<ServerHost> StartAsync(string engine, IReadOnlyDictionary<string, string?>? settings = null) =>
+        await StartAsync(await TestDatabase.CreateAsync(engine), Directory.CreateTempSubdirectory("confab-data-").FullName, settings);
+
+    /// <summary>Another node on the same database and data directory; disposing it leaves both to the first.</summary>
+    public static async Task<ServerHost> StartNodeAsync(ServerHost first, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var database = await TestDatabase.CreateAsync(engine);
-        var dataDir = Directory.CreateTempSubdirectory("confab-data-").FullName;
+        ArgumentNullException.ThrowIfNull(first);
+        var node = await StartAsync(first.Database, first.DataDir, settings);
+        node.ownsDatabase = false;
+        return node;
+    }
+
+    private static async Task<ServerHost> StartAsync(TestDatabase database, string dataDir, IReadOnlyDictionary<string, string?>? settings)
+    {
         var overrides = new Dictionary<string, string?>
         {
             ["Server:Urls"] = "http://127.0.0.1:0",
@@ -75,8 +86,11 @@ public sealed class ServerHost : IAsyncDisposable
         Client.Dispose();
         await app.StopAsync();
         await app.DisposeAsync();
-        await Database.DisposeAsync();
-        Directory.Delete(dataDir, recursive: true);
+        if (ownsDatabase)
+        {
+            await Database.DisposeAsync();
+            Directory.Delete(dataDir, recursive: true);
+        }
     }
 }
 
