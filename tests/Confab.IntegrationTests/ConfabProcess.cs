@@ -10,7 +10,7 @@ internal static class ConfabProcess
 
     public static async Task<(int Code, string Output, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        using var process = Start(environment, args);
+        using var process = Start(environment, args, drain: false);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
@@ -20,6 +20,9 @@ internal static class ConfabProcess
 
     /// <summary>Starts confab and leaves it running; the caller reads or drains its output and waits for it.</summary>
     public static Process Start(params string[] args) => Start(new Dictionary<string, string>(), args, drain: true);
+
+    /// <summary>The same, with extra environment variables.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args) => Start(environment, args, drain: true);
 
     private static Process Start(IReadOnlyDictionary<string, string> environment, string[] args, bool drain = false)
     {
