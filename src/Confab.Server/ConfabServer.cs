@@ -150,6 +150,7 @@ public static class ConfabServer
         services.AddSingleton<Chat.Users.UserDirectory>();
         services.AddSingleton<Chat.Realtime.EventStreams>();
         services.AddSingleton<Realtime.MessageSending>();
+        services.AddSingleton<Realtime.EventCache>();
         services.AddSingleton<Realtime.SingleNodeGuard>();
         services.AddSingleton<Realtime.RealtimeHub>();
         services.AddHostedService(provider => provider.GetRequiredService<Realtime.RealtimeHub>());

@@ -134,12 +134,22 @@ public sealed class EventStreams(ConfabDatabase database, TimeProvider clock)
         var live = new HashSet<Guid>();
         foreach (var chunk in families.Chunk(500))
         {
+            // One named parameter per id: Dapper's own list expansion bypasses the Guid type handlers.
+            var parameters = new DynamicParameters(new { now = clock.Now() });
+            var names = new List<string>();
+            foreach (var (family, index) in chunk.Select((f, i) => (f, i)))
+            {
+                parameters.Add($"f{index}", family);
+                names.Add($"@f{index}");
+            }
+
             live.UnionWith(await connection.QueryAsync<Guid>(new CommandDefinition(
-                """
+                $"""
                 SELECT DISTINCT s.family_id FROM auth_sessions s JOIN users u ON u.id = s.user_id
-                WHERE s.family_id IN @chunk AND s.revoked_at IS NULL AND s.expires_at > @now AND u.disabled_at IS NULL AND u.erased_at IS NULL
+                WHERE s.family_id IN ({string.Join(", ", names)}) AND s.revoked_at IS NULL AND s.expires_at > @now
+                  AND u.disabled_at IS NULL AND u.erased_at IS NULL
                 """,
-                new { chunk, now = clock.Now() },
+                parameters,
                 cancellationToken: cancellationToken)));
         }
 

@@ -49,7 +49,7 @@ public static class GatewayApi
     }
 
     private static async Task AcceptAsync(
-        HttpContext context, RealtimeHub hub, EventStreams streams, SessionStore sessions, MessageSending sending, MessageStore messages,
+        HttpContext context, RealtimeHub hub, EventStreams streams, EventCache cache, SessionStore sessions, MessageSending sending, MessageStore messages,
         IOptions<JsonOptions> json, ILoggerFactory loggers, TimeProvider clock)
     {
         if (context.Request.Query.ContainsKey("token") || context.Request.Query.ContainsKey("access_token"))
@@ -76,7 +76,7 @@ public static class GatewayApi
             KeepAliveInterval = TimeSpan.FromSeconds(hub.Options.KeepAliveSeconds),
             KeepAliveTimeout = TimeSpan.FromSeconds(hub.Options.KeepAliveSeconds),
         });
-        var connection = new SocketConnection(socket, hub, streams, sessions, sending, messages, json.Value.SerializerOptions, loggers.CreateLogger<SocketConnection>(), clock);
+        var connection = new SocketConnection(socket, hub, streams, cache, sessions, sending, messages, json.Value.SerializerOptions, loggers.CreateLogger<SocketConnection>(), clock);
         await connection.RunAsync(context.RequestAborted);
     }
 

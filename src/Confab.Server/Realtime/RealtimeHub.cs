@@ -19,6 +19,7 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
 {
     private readonly ChangeSignals signals;
     private readonly EventStreams streams;
+    private readonly EventCache cache;
     private readonly RealtimeOptions options;
     private readonly ILogger<RealtimeHub> logger;
     private readonly TimeProvider clock;
@@ -33,8 +34,10 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
     private volatile bool started;
 
     public RealtimeHub(
-        ConfabDatabase database, EventStreams streams, IOptions<RealtimeOptions> options, ILogger<RealtimeHub> logger, TimeProvider clock, IHostApplicationLifetime lifetime)
+        ConfabDatabase database, EventStreams streams, EventCache cache, IOptions<RealtimeOptions> options, ILogger<RealtimeHub> logger, TimeProvider clock,
+        IHostApplicationLifetime lifetime)
     {
+        this.cache = cache;
         ArgumentNullException.ThrowIfNull(lifetime);
 
         // Sockets are long requests: the server would wait for them before stopping hosted services, so they are
@@ -185,6 +188,7 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
         switch (parts[0])
         {
             case "c" when parts.Length == 3:
+                cache.Note(Guid.Parse(parts[1]), long.Parse(parts[2], CultureInfo.InvariantCulture));
                 if (byConversation.TryGetValue(Guid.Parse(parts[1]), out var followers))
                 {
                     var conversation = Guid.Parse(parts[1]);
@@ -244,6 +248,7 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
     private void OnGap()
     {
         RealtimeLog.CatchingUp(logger, connections.Count);
+        cache.Clear();
         foreach (var connection in connections.Keys)
         {
             connection.WakeAll();

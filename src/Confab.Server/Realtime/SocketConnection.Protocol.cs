@@ -19,13 +19,12 @@ public sealed partial class SocketConnection
 
     private async Task<Hello?> ReceiveHelloAsync(CancellationToken cancellationToken)
     {
-        var buffer = new byte[options.MaxFrameBytes];
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(options.HelloTimeoutSeconds));
         byte[]? frame;
         try
         {
-            frame = await ReceiveAsync(buffer, timeout.Token);
+            frame = await ReceiveAsync(timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -274,16 +273,16 @@ public sealed partial class SocketConnection
                 }
             }
 
-            var events = await streams.ReadAsync(UserId, conversation, after, PageSize, cancellationToken);
+            var events = await cache.ReadAsync(UserId, conversation, after, PageSize, json, cancellationToken);
             if (events is null)
             {
                 Unfollow(conversation);
                 return;
             }
 
-            foreach (var e in events)
+            foreach (var (e, frame) in events)
             {
-                await EnqueueAsync(Frames.Event(e, json), cancellationToken);
+                await EnqueueAsync(frame, cancellationToken);
                 lock (gate)
                 {
                     cursors[conversation] = e.Seq;
@@ -379,10 +378,9 @@ public sealed partial class SocketConnection
 
     private async Task ReadLoopAsync(CancellationToken cancellationToken)
     {
-        var buffer = new byte[options.MaxFrameBytes];
         while (!cancellationToken.IsCancellationRequested)
         {
-            var frame = await ReceiveAsync(buffer, cancellationToken);
+            var frame = await ReceiveAsync(cancellationToken);
             if (frame is null)
             {
                 return;

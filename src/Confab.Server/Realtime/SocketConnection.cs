@@ -30,11 +30,13 @@ public static class SocketClose
 public sealed partial class SocketConnection
 {
     private const int PageSize = 200;
+    private const int SmallBuffer = 4096;
     private static readonly TimeSpan TypingThrottle = TimeSpan.FromSeconds(2);
 
     private readonly WebSocket socket;
     private readonly RealtimeHub hub;
     private readonly EventStreams streams;
+    private readonly EventCache cache;
     private readonly SessionStore sessions;
     private readonly MessageSending sending;
     private readonly MessageStore messages;
@@ -51,6 +53,7 @@ public sealed partial class SocketConnection
     private readonly Channel<byte[]> outbound;
     private readonly CancellationTokenSource lifetime = new();
     private readonly TaskCompletionSource writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private byte[] receiveBuffer = new byte[SmallBuffer];
     private bool userDirty;
     private bool ready;
     private long userCursor;
@@ -61,12 +64,13 @@ public sealed partial class SocketConnection
     private string closeReason = "bye";
 
     internal SocketConnection(
-        WebSocket socket, RealtimeHub hub, EventStreams streams, SessionStore sessions, MessageSending sending, MessageStore messages,
+        WebSocket socket, RealtimeHub hub, EventStreams streams, EventCache cache, SessionStore sessions, MessageSending sending, MessageStore messages,
         JsonSerializerOptions json, ILogger logger, TimeProvider clock)
     {
         this.socket = socket;
         this.hub = hub;
         this.streams = streams;
+        this.cache = cache;
         this.sessions = sessions;
         this.sending = sending;
         this.messages = messages;
@@ -315,17 +319,32 @@ public sealed partial class SocketConnection
         }
     }
 
-    private async Task<byte[]?> ReceiveAsync(byte[] buffer, CancellationToken cancellationToken)
+    /// <summary>
+    /// One whole client frame, or null when the socket is closing. The buffer starts small and grows up to the
+    /// frame limit only for a large frame, so an idle socket holds a few KiB, not the limit.
+    /// </summary>
+    private async Task<byte[]?> ReceiveAsync(CancellationToken cancellationToken)
     {
+        if (receiveBuffer.Length > SmallBuffer * 4)
+        {
+            receiveBuffer = new byte[SmallBuffer];
+        }
+
         var count = 0;
         while (true)
         {
-            if (count == buffer.Length)
+            if (count == receiveBuffer.Length)
             {
-                await CloseAsync(SocketClose.TooBig, $"frames are limited to {options.MaxFrameBytes} bytes", announceReconnect: false);
-                return null;
+                if (receiveBuffer.Length >= options.MaxFrameBytes)
+                {
+                    await CloseAsync(SocketClose.TooBig, $"frames are limited to {options.MaxFrameBytes} bytes", announceReconnect: false);
+                    return null;
+                }
+
+                Array.Resize(ref receiveBuffer, Math.Min(receiveBuffer.Length * 2, options.MaxFrameBytes));
             }
 
+            var buffer = receiveBuffer;
             var result = await socket.ReceiveAsync(buffer.AsMemory(count), cancellationToken);
             if (result.MessageType == WebSocketMessageType.Close)
             {
