@@ -68,29 +68,30 @@ public sealed class EventStreams(ConfabDatabase database, TimeProvider clock)
     /// </summary>
     public async Task<IReadOnlyList<ConversationEvent>?> ReadAsync(Guid userId, Guid conversationId, long afterSeq, int limit, CancellationToken cancellationToken)
     {
+        const string Member = "SELECT 1 FROM participants WHERE conversation_id = @conversationId AND user_id = @userId AND left_at IS NULL";
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        var member = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT count(*) FROM participants WHERE conversation_id = @conversationId AND user_id = @userId AND left_at IS NULL",
-            new { conversationId, userId },
-            cancellationToken: cancellationToken));
-        if (member == 0)
-        {
-            return null;
-        }
 
-        return (await connection.QueryAsync<ConversationEvent, MessageView?, ConversationEvent>(
+        // Membership rides along with the read; only an empty page needs a second look to tell "nothing new" from "not a member".
+        var events = (await connection.QueryAsync<ConversationEvent, MessageView?, ConversationEvent>(
             new CommandDefinition(
                 $"""
                 SELECT {EventColumns}
                 FROM conversation_events e LEFT JOIN messages m ON m.id = e.message_id
-                WHERE e.conversation_id = @conversationId AND e.seq > @afterSeq
+                WHERE e.conversation_id = @conversationId AND e.seq > @afterSeq AND EXISTS ({Member})
                 ORDER BY e.seq
                 LIMIT @limit
                 """,
-                new { conversationId, afterSeq, limit = Math.Clamp(limit, 1, MaxPage) },
+                new { conversationId, userId, afterSeq, limit = Math.Clamp(limit, 1, MaxPage) },
                 cancellationToken: cancellationToken),
             (e, m) => m is null || m.Id == Guid.Empty ? e : e with { Message = m },
             splitOn: "id")).ToList();
+        if (events.Count == 0 && await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                Member, new { conversationId, userId }, cancellationToken: cancellationToken)) is null)
+        {
+            return null;
+        }
+
+        return events;
     }
 
     /// <summary>The same as <see cref="ReadAsync"/> for the REST edge: a non-member gets a 404 and the page says whether more follows.</summary>

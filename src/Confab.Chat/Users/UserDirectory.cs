@@ -28,22 +28,18 @@ public sealed record UserProfile
 /// <summary>Looking users up by name and by prefix. Erased and disabled accounts are not found.</summary>
 public sealed class UserDirectory(ConfabDatabase database)
 {
-    public async Task<UserProfile> FindAsync(string username, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<UserProfile>(new CommandDefinition(
-            $"SELECT {UserProfile.Columns} FROM users WHERE lower(username) = lower(@username) AND erased_at IS NULL AND disabled_at IS NULL",
-            new { username },
-            cancellationToken: cancellationToken))
-            ?? throw new ChatException(ChatErrorKind.NotFound, "user_not_found", "There is no such user.");
-    }
+    public Task<UserProfile> FindAsync(string username, CancellationToken cancellationToken) =>
+        OneAsync("lower(username) = lower(@username)", new { username }, cancellationToken);
 
-    public async Task<UserProfile> GetAsync(Guid id, CancellationToken cancellationToken)
+    public Task<UserProfile> GetAsync(Guid id, CancellationToken cancellationToken) =>
+        OneAsync("id = @id", new { id }, cancellationToken);
+
+    private async Task<UserProfile> OneAsync(string match, object parameters, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<UserProfile>(new CommandDefinition(
-            $"SELECT {UserProfile.Columns} FROM users WHERE id = @id AND erased_at IS NULL AND disabled_at IS NULL",
-            new { id },
+            $"SELECT {UserProfile.Columns} FROM users WHERE {match} AND erased_at IS NULL AND disabled_at IS NULL",
+            parameters,
             cancellationToken: cancellationToken))
             ?? throw new ChatException(ChatErrorKind.NotFound, "user_not_found", "There is no such user.");
     }

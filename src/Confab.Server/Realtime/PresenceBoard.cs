@@ -8,7 +8,7 @@ internal sealed record PresenceChange(string Local, string? Effective);
 /// a grace period after the last one closed) merged with what other nodes announce. Other nodes' claims expire
 /// unless they repeat them, so the users of a node that died go offline within a minute.
 /// </summary>
-internal sealed class PresenceBoard(string nodeId, RealtimeOptions options, TimeProvider clock)
+internal sealed class PresenceBoard(RealtimeOptions options, TimeProvider clock)
 {
     public const int HeartbeatSeconds = 20;
     private static readonly TimeSpan RemoteLifetime = TimeSpan.FromSeconds(HeartbeatSeconds * 3);
@@ -17,8 +17,6 @@ internal sealed class PresenceBoard(string nodeId, RealtimeOptions options, Time
     private readonly Dictionary<Guid, LocalUser> local = [];
     private readonly Dictionary<Guid, Dictionary<string, (string State, DateTimeOffset Expires)>> remote = [];
     private readonly Dictionary<Guid, string> announced = [];
-
-    public string NodeId => nodeId;
 
     public PresenceChange? LocalConnected(Guid userId)
     {

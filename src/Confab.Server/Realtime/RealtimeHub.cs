@@ -49,7 +49,7 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
         this.options = options.Value;
         this.logger = logger;
         this.clock = clock;
-        presence = new PresenceBoard(NodeId, this.options, clock);
+        presence = new PresenceBoard(this.options, clock);
         signals.Received += OnSignal;
         signals.Gap += OnGap;
         signals.Faulted += (error, retry) => RealtimeLog.ListenFailed(logger, error, retry.TotalMilliseconds);
@@ -188,10 +188,10 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
         switch (parts[0])
         {
             case "c" when parts.Length == 3:
-                cache.Note(Guid.Parse(parts[1]), long.Parse(parts[2], CultureInfo.InvariantCulture));
-                if (byConversation.TryGetValue(Guid.Parse(parts[1]), out var followers))
+                var conversation = Guid.Parse(parts[1]);
+                cache.Note(conversation, long.Parse(parts[2], CultureInfo.InvariantCulture));
+                if (byConversation.TryGetValue(conversation, out var followers))
                 {
-                    var conversation = Guid.Parse(parts[1]);
                     foreach (var connection in followers.Keys)
                     {
                         connection.Wake(conversation);
@@ -225,7 +225,7 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
             case "p" when parts.Length == 4 && parts[1] != NodeId:
                 if (presence.Remote(parts[1], Guid.Parse(parts[2]), parts[3]) is { } remoteChange)
                 {
-                    _ = DeliverPresenceAsync(Guid.Parse(parts[2]), remoteChange);
+                    _ = DeliverPresenceAsync(Guid.Parse(parts[2]), remoteChange, store: false);
                 }
 
                 break;
@@ -234,7 +234,7 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
                 {
                     if (presence.Remote(parts[1], Guid.Parse(id), parts[2]) is { } refreshed)
                     {
-                        _ = DeliverPresenceAsync(Guid.Parse(id), refreshed);
+                        _ = DeliverPresenceAsync(Guid.Parse(id), refreshed, store: false);
                     }
                 }
 
@@ -284,11 +284,15 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
         await PublishAsync($"p:{NodeId}:{userId}:{change.Local}");
         if (change.Effective is not null)
         {
-            await DeliverPresenceAsync(userId, change);
+            await DeliverPresenceAsync(userId, change, store: true);
         }
     }
 
-    private async Task DeliverPresenceAsync(Guid userId, PresenceChange change)
+    /// <summary>
+    /// Tells this node's sockets of the user's audience. The node whose own sockets (or whose view of a dead node)
+    /// changed the state stores it; nodes that only heard of it do not write it again.
+    /// </summary>
+    private async Task DeliverPresenceAsync(Guid userId, PresenceChange change, bool store)
     {
         if (change.Effective is not { } state)
         {
@@ -297,7 +301,16 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
 
         try
         {
-            await streams.RecordPresenceAsync(userId, state, stopping.Token);
+            if (store)
+            {
+                await streams.RecordPresenceAsync(userId, state, stopping.Token);
+            }
+
+            if (byUser.IsEmpty)
+            {
+                return;
+            }
+
             var audience = await streams.AudienceAsync(userId, stopping.Token);
             var frame = Frames.Write(w =>
             {

@@ -306,4 +306,32 @@ public sealed class GatewayTests
         await other.WaitClosedAsync(TimeSpan.FromSeconds(1));
         Assert.Equal((WebSocketCloseStatus)4003, other.CloseStatus);
     }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task The_event_log_and_presence_routes_refuse_bad_and_unauthorised_requests(string engine)
+    {
+        await using var server = await ServerHost.StartAsync(engine);
+        var alice = await UserAsync(server, "alice");
+        var bob = await UserAsync(server, "bob");
+        var direct = await ConversationApiTests.DirectAsync(alice.Client, bob.Id);
+        await SendRestAsync(alice, direct, "one");
+
+        await (await alice.Client.GetAsync($"/api/v1/conversations/{direct}/events?limit=0")).AssertProblemAsync(400, "validation_failed");
+        await (await alice.Client.GetAsync($"/api/v1/conversations/{direct}/events?limit=1001")).AssertProblemAsync(400, "validation_failed");
+        await (await alice.Client.GetAsync($"/api/v1/conversations/{direct}/events?after=-1")).AssertProblemAsync(400, "validation_failed");
+        await (await alice.Client.GetAsync($"/api/v1/conversations/{direct}/events?after=soon")).AssertProblemAsync(400, "invalid_request_body");
+        await (await server.Client.GetAsync($"/api/v1/conversations/{direct}/events")).AssertProblemAsync(401, "unauthenticated");
+        await (await alice.Client.GetAsync($"/api/v1/conversations/{Guid.NewGuid()}/events")).AssertProblemAsync(404, "conversation_not_found");
+
+        // Past the end: an empty page, not an error.
+        var beyond = await alice.Client.GetFromJsonAsync<JsonElement>($"/api/v1/conversations/{direct}/events?after=1000");
+        Assert.Empty(beyond.GetProperty("items").EnumerateArray());
+        Assert.False(beyond.GetProperty("hasMore").GetBoolean());
+
+        await (await server.Client.GetAsync($"/api/v1/users/{bob.Id}/presence")).AssertProblemAsync(401, "unauthenticated");
+        await (await alice.Client.GetAsync($"/api/v1/users/{Guid.NewGuid()}/presence")).AssertProblemAsync(404, "user_not_found");
+        var offline = await alice.Client.GetFromJsonAsync<JsonElement>($"/api/v1/users/{bob.Id}/presence");
+        Assert.Equal("offline", offline.GetProperty("state").GetString());
+    }
 }
