@@ -36,9 +36,32 @@ public sealed class BulkLoadDeferral
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(tables);
-        var (drop, restore) = connection is NpgsqlConnection
-            ? await PlanPostgresAsync(connection, transaction, tables, cancellationToken)
-            : await PlanSqliteAsync(connection, transaction, tables, cancellationToken);
+        var plan = await PlanAsync(connection, transaction, tables, cancellationToken);
+        List<string> drop;
+        List<string> restore;
+        if (connection is NpgsqlConnection)
+        {
+            // A bulk load announces nothing: no live reader waits for rows that arrive by the million.
+            drop = ["SELECT set_config('confab.signals', 'off', true)", .. plan.Drop];
+
+            // Index builds sort in memory up to maintenance_work_mem; the default 64 MB spills early.
+            restore = [PostgresBuildSetting, .. plan.Builds.Select(b => b.Sql)];
+        }
+        else
+        {
+            // A large page cache keeps the load from spilling pages to the WAL mid-transaction, and in-memory temp
+            // storage keeps index builds from sorting through temp files; both are bounded and set back afterwards.
+            var cacheSize = await connection.ExecuteScalarAsync<long>(new CommandDefinition("PRAGMA cache_size", transaction: transaction, cancellationToken: cancellationToken));
+            var tempStore = await connection.ExecuteScalarAsync<long>(new CommandDefinition("PRAGMA temp_store", transaction: transaction, cancellationToken: cancellationToken));
+            drop = [.. SqliteBuildSettings, .. plan.Drop];
+            restore =
+            [
+                .. plan.Builds.Select(b => b.Sql),
+                FormattableString.Invariant($"PRAGMA cache_size = {cacheSize}"),
+                FormattableString.Invariant($"PRAGMA temp_store = {tempStore}"),
+            ];
+        }
+
         foreach (var statement in drop)
         {
             await ExecuteAsync(connection, transaction, statement, cancellationToken);
@@ -46,6 +69,12 @@ public sealed class BulkLoadDeferral
 
         return new BulkLoadDeferral(connection, transaction, restore);
     }
+
+    /// <summary>Raises PostgreSQL's sort memory for index builds, for the transaction it runs in.</summary>
+    public const string PostgresBuildSetting = "SET LOCAL maintenance_work_mem = '512MB'";
+
+    /// <summary>SQLite settings for a connection that loads and builds indexes (the cache is bounded: 256 MB).</summary>
+    public static IReadOnlyList<string> SqliteBuildSettings { get; } = [$"PRAGMA cache_size = -{BulkCacheKib}", "PRAGMA temp_store = MEMORY"];
 
     public async Task RestoreAsync(CancellationToken cancellationToken)
     {
@@ -55,13 +84,28 @@ public sealed class BulkLoadDeferral
         }
     }
 
-    private static async Task<(List<string> Drop, List<string> Restore)> PlanPostgresAsync(
-        DbConnection connection, DbTransaction transaction, IReadOnlyCollection<string> tables, CancellationToken cancellationToken)
+    /// <summary>
+    /// What a load into <paramref name="tables"/> may drop and must build again afterwards, from the catalog:
+    /// secondary indexes and foreign keys on PostgreSQL; secondary indexes and the triggers that feed a full-text
+    /// index on SQLite (whose index is then rebuilt once). Builds come in a safe order and end with ANALYZE.
+    /// </summary>
+    public static Task<DeferralPlan> PlanAsync(
+        DbConnection connection, DbTransaction? transaction, IReadOnlyCollection<string> tables, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(tables);
+        return connection is NpgsqlConnection
+            ? PlanPostgresAsync(connection, transaction, tables, cancellationToken)
+            : PlanSqliteAsync(connection, transaction, tables, cancellationToken);
+    }
+
+    private static async Task<DeferralPlan> PlanPostgresAsync(
+        DbConnection connection, DbTransaction? transaction, IReadOnlyCollection<string> tables, CancellationToken cancellationToken)
     {
         var names = tables.ToArray();
-        var indexes = (await connection.QueryAsync<(string Name, string Definition)>(new CommandDefinition(
+        var indexes = (await connection.QueryAsync<(string Table, string Name, string Definition)>(new CommandDefinition(
             """
-            SELECT i.relname::text, pg_get_indexdef(ix.indexrelid)
+            SELECT t.relname::text, i.relname::text, pg_get_indexdef(ix.indexrelid)
             FROM pg_index ix
             JOIN pg_class i ON i.oid = ix.indexrelid
             JOIN pg_class t ON t.oid = ix.indrelid
@@ -83,23 +127,20 @@ public sealed class BulkLoadDeferral
             transaction,
             cancellationToken: cancellationToken))).ToList();
 
-        // A bulk load announces nothing: no live reader waits for rows that arrive by the million.
-        var drop = new List<string> { "SELECT set_config('confab.signals', 'off', true)" };
-        drop.AddRange(foreignKeys.Select(f => $"ALTER TABLE {Quote(f.Table)} DROP CONSTRAINT {Quote(f.Name)}"));
-        drop.AddRange(indexes.Select(i => $"DROP INDEX {Quote(i.Name)}"));
+        var drop = foreignKeys.Select(f => $"ALTER TABLE {Quote(f.Table)} DROP CONSTRAINT {Quote(f.Name)}")
+            .Concat(indexes.Select(i => $"DROP INDEX {Quote(i.Name)}"))
+            .ToList();
+        var builds = indexes.Select(i => new DeferredBuild(i.Table, DeferredBuild.Index, i.Definition))
+            .Concat(foreignKeys.Select(f => new DeferredBuild(f.Table, DeferredBuild.Constraint, $"ALTER TABLE {Quote(f.Table)} ADD CONSTRAINT {Quote(f.Name)} {f.Definition}")))
 
-        // Index builds sort in memory up to maintenance_work_mem; the default 64 MB spills early.
-        var restore = new List<string> { "SET LOCAL maintenance_work_mem = '512MB'" };
-        restore.AddRange(indexes.Select(i => i.Definition));
-        restore.AddRange(foreignKeys.Select(f => $"ALTER TABLE {Quote(f.Table)} ADD CONSTRAINT {Quote(f.Name)} {f.Definition}"));
-
-        // Fresh statistics, or the planner prices the loaded tables as empty and picks nested loops over them.
-        restore.AddRange(names.Select(t => $"ANALYZE {Quote(t)}"));
-        return (drop, restore);
+            // Fresh statistics, or the planner prices the loaded tables as empty and picks nested loops over them.
+            .Concat(names.Select(t => new DeferredBuild(t, DeferredBuild.Analyze, $"ANALYZE {Quote(t)}")))
+            .ToList();
+        return new DeferralPlan(drop, builds);
     }
 
-    private static async Task<(List<string> Drop, List<string> Restore)> PlanSqliteAsync(
-        DbConnection connection, DbTransaction transaction, IReadOnlyCollection<string> tables, CancellationToken cancellationToken)
+    private static async Task<DeferralPlan> PlanSqliteAsync(
+        DbConnection connection, DbTransaction? transaction, IReadOnlyCollection<string> tables, CancellationToken cancellationToken)
     {
         var objects = (await connection.QueryAsync<(string Type, string Name, string Table, string? Sql)>(new CommandDefinition(
             "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('index', 'trigger', 'table') ORDER BY name",
@@ -114,26 +155,33 @@ public sealed class BulkLoadDeferral
             && fullText.Any(f => o.Sql!.Contains(f, StringComparison.Ordinal))).ToList();
         var rebuilt = fullText.Where(f => feeders.Any(t => t.Sql!.Contains(f, StringComparison.Ordinal))).ToList();
 
-        // A large page cache keeps the load from spilling pages to the WAL mid-transaction, and in-memory temp
-        // storage keeps index builds from sorting through temp files; both are bounded and set back afterwards.
-        var cacheSize = await connection.ExecuteScalarAsync<long>(new CommandDefinition("PRAGMA cache_size", transaction: transaction, cancellationToken: cancellationToken));
-        var tempStore = await connection.ExecuteScalarAsync<long>(new CommandDefinition("PRAGMA temp_store", transaction: transaction, cancellationToken: cancellationToken));
-        var drop = new List<string> { $"PRAGMA cache_size = -{BulkCacheKib}", "PRAGMA temp_store = MEMORY" };
-        drop.AddRange(indexes.Select(i => $"DROP INDEX {Quote(i.Name)}"));
-        drop.AddRange(feeders.Select(t => $"DROP TRIGGER {Quote(t.Name)}"));
-        var restore = indexes.Select(i => i.Sql!)
-            .Concat(rebuilt.Select(f => $"INSERT INTO {Quote(f)} ({Quote(f)}) VALUES ('rebuild')"))
-            .Concat(feeders.Select(t => t.Sql!))
-            .Append("PRAGMA analysis_limit = 1000")
-            .Concat(tables.Select(t => $"ANALYZE {Quote(t)}"))
-            .Append(FormattableString.Invariant($"PRAGMA cache_size = {cacheSize}"))
-            .Append(FormattableString.Invariant($"PRAGMA temp_store = {tempStore}"))
+        var drop = indexes.Select(i => $"DROP INDEX {Quote(i.Name)}")
+            .Concat(feeders.Select(t => $"DROP TRIGGER {Quote(t.Name)}"))
             .ToList();
-        return (drop, restore);
+        var builds = indexes.Select(i => new DeferredBuild(i.Table, DeferredBuild.Index, i.Sql!))
+            .Concat(rebuilt.Select(f => new DeferredBuild(feeders.First(t => t.Sql!.Contains(f, StringComparison.Ordinal)).Table, DeferredBuild.Search, $"INSERT INTO {Quote(f)} ({Quote(f)}) VALUES ('rebuild')")))
+            .Concat(feeders.Select(t => new DeferredBuild(t.Table, DeferredBuild.Trigger, t.Sql!)))
+            .Append(new DeferredBuild(string.Empty, DeferredBuild.Analyze, "PRAGMA analysis_limit = 1000"))
+            .Concat(tables.Select(t => new DeferredBuild(t, DeferredBuild.Analyze, $"ANALYZE {Quote(t)}")))
+            .ToList();
+        return new DeferralPlan(drop, builds);
     }
 
     private static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(sql, transaction: transaction, commandTimeout: 0, cancellationToken: cancellationToken));
+}
+
+/// <summary>What a bulk load drops up front and the builds that put it back, in order.</summary>
+public sealed record DeferralPlan(IReadOnlyList<string> Drop, IReadOnlyList<DeferredBuild> Builds);
+
+/// <summary>One statement that builds back something a bulk load dropped.</summary>
+public sealed record DeferredBuild(string Table, string Kind, string Sql)
+{
+    public const string Index = "index";
+    public const string Constraint = "constraint";
+    public const string Search = "search";
+    public const string Trigger = "trigger";
+    public const string Analyze = "analyze";
 }

@@ -7,7 +7,7 @@ internal static class DbCommands
 {
     public static Command Build(CliContext context)
     {
-        var db = new Command("db", "Manage the database: migrations, schema checks and seed data.");
+        var db = new Command("db", "Manage the database: migrations, schema checks, seed data, port between engines and verify.");
         db.Subcommands.Add(MigrateVerbs.Migrate(context));
         db.Subcommands.Add(MigrateVerbs.Rollback(context));
         db.Subcommands.Add(StatusVerb.Build(context));
@@ -16,6 +16,8 @@ internal static class DbCommands
         db.Subcommands.Add(RepairVerb.Build(context));
         db.Subcommands.Add(VerifySchemaVerb.Build(context));
         db.Subcommands.Add(SeedVerb.Build(context));
+        db.Subcommands.Add(PortVerbs.Port(context));
+        db.Subcommands.Add(PortVerbs.Verify(context));
         return db;
     }
 }
