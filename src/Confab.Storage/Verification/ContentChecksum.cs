@@ -59,8 +59,23 @@ public static class ContentChecksum
         return new TableChecksum(rows, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
-    /// <summary>The canonical text of one value; equal values of either engine give equal text.</summary>
-    public static string Canonical(object? value, LogicalType type) => value switch
+    /// <summary>
+    /// The canonical text of one value; equal values of either engine give equal text. A value that does not fit its
+    /// type (text in a timestamp column of an SQLite file) is marked as such rather than failing the comparison.
+    /// </summary>
+    public static string Canonical(object? value, LogicalType type)
+    {
+        try
+        {
+            return CanonicalOf(value, type);
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException or InvalidCastException or OverflowException)
+        {
+            return "\u2047" + Convert.ToString(value, CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static string CanonicalOf(object? value, LogicalType type) => value switch
     {
         null => "\u2400",
         _ => type switch

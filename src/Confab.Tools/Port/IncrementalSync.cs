@@ -19,7 +19,7 @@ namespace Confab.Tools.Port;
 /// </list>
 /// New and deleted rows are found by key in both cases. A pass that is interrupted is simply run again: it converges.
 /// </summary>
-internal sealed class IncrementalSync(ConfabDatabase source, ConfabDatabase target, IReadOnlyList<PortTable> tables, PortOptions options, IPortProgress progress, PortReport report)
+internal sealed class IncrementalSync(ConfabDatabase source, ConfabDatabase target, IReadOnlyList<PortTable> tables, RejectSet rejects, PortOptions options, IPortProgress progress, PortReport report)
 {
     private readonly int batch = Math.Min(options.BatchSize, 500);
 
@@ -94,7 +94,7 @@ internal sealed class IncrementalSync(ConfabDatabase source, ConfabDatabase targ
         var pending = new List<(string[] Key, bool Insert)>();
         await foreach (var (s, t) in MergeAsync(table, compared, sourceConnection, targetReader, cancellationToken))
         {
-            if (s is not null && (t is null || !s.Values.AsSpan().SequenceEqual(t.Values)))
+            if (s is not null && (t is null || !s.Values.AsSpan().SequenceEqual(t.Values)) && !rejects.Contains(table.Name, string.Join("|", s.Key)))
             {
                 pending.Add((s.Key, t is null));
                 if (pending.Count == batch)

@@ -40,7 +40,7 @@ public sealed partial class PortRunner
         foreach (var (name, value) in new[]
         {
             ("source", preflight.Fingerprint), ("source_display", source.Target.Display), ("version", preflight.SourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("phase", "copy"), ("started_at", PortState.Now()),
+            ("phase", "copy"), ("started_at", PortState.Now()), ("rejected", preflight.Rejects.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         })
         {
             await PortState.SetAsync(connection, transaction, name, value, cancellationToken);

@@ -12,6 +12,9 @@ public sealed partial class PortRunner
     /// <summary>Rows per second assumed for the dry run's estimate (measured by bench/port on 2 cores).</summary>
     private const double EstimatedRowsPerSecond = 150_000;
 
+    private const int SqliteCorrupt = 11;
+    private const int SqliteNotADatabase = 26;
+
     private sealed record Preflight(long SourceVersion, string Fingerprint, bool Incremental, bool Fresh, RejectSet Rejects);
 
     private async Task<Preflight> PreflightAsync(CancellationToken cancellationToken)
@@ -24,7 +27,16 @@ public sealed partial class PortRunner
         await using var connection = await source.OpenConnectionAsync(cancellationToken);
         if (source.Engine == DatabaseEngine.Sqlite)
         {
-            var check = (await connection.QueryAsync<string>(new CommandDefinition("PRAGMA quick_check", cancellationToken: cancellationToken))).ToList();
+            List<string> check;
+            try
+            {
+                check = (await connection.QueryAsync<string>(new CommandDefinition("PRAGMA quick_check", cancellationToken: cancellationToken))).ToList();
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
+            {
+                check = [ex.Message];
+            }
+
             if (check is not ["ok"])
             {
                 throw new StorageOperationException(
@@ -47,7 +59,7 @@ public sealed partial class PortRunner
 
         report.SchemaVersion = sourceStatus.CurrentVersion;
         var fingerprint = await FingerprintAsync(connection, cancellationToken);
-        var (incremental, fresh) = await CheckTargetAsync(sourceStatus.CurrentVersion, fingerprint, cancellationToken);
+        var (incremental, fresh, previouslyRejected) = await CheckTargetAsync(sourceStatus.CurrentVersion, fingerprint, cancellationToken);
         var schema = await SchemaAsync(source, cancellationToken);
         var tables = PortSchema.Plan(schema, schema);
         var counts = new long[tables.Count];
@@ -57,8 +69,10 @@ public sealed partial class PortRunner
             report.Table(table.Name).SourceRows = counts[table.Order];
         }
 
+        // An incremental pass scans again only when the full pass rejected rows: they must stay out of the target.
+        // Rows a running Confab server writes are valid by construction.
         var rejects = new RejectSet();
-        if (source.Engine == DatabaseEngine.Sqlite && !incremental)
+        if (source.Engine == DatabaseEngine.Sqlite && (!incremental || previouslyRejected > 0))
         {
             rejects = await new BadRowScanner(connection, tables, target.Engine == DatabaseEngine.Postgres).ScanAsync(progress, counts, cancellationToken);
             await HandleBadRowsAsync(connection, tables, rejects, cancellationToken);
@@ -83,13 +97,13 @@ public sealed partial class PortRunner
     }
 
     /// <summary>The target must be empty, or hold this source's port in a state that fits the mode asked for.</summary>
-    private async Task<(bool Incremental, bool Fresh)> CheckTargetAsync(long sourceVersion, string fingerprint, CancellationToken cancellationToken)
+    private async Task<(bool Incremental, bool Fresh, long Rejected)> CheckTargetAsync(long sourceVersion, string fingerprint, CancellationToken cancellationToken)
     {
         if (!await target.ExistsAsync(cancellationToken))
         {
             return options.Resume || options.Incremental
                 ? throw new StorageOperationException($"{target.Target.Display} does not exist; there is no earlier port to continue")
-                : (false, true);
+                : (false, true, 0);
         }
 
         var status = await Runner(target, options.TargetCatalog).StatusAsync(cancellationToken);
@@ -124,7 +138,7 @@ public sealed partial class PortRunner
                 }
             }
 
-            return (false, true);
+            return (false, true, 0);
         }
 
         if (state.GetValueOrDefault("source") != fingerprint)
@@ -134,12 +148,14 @@ public sealed partial class PortRunner
         }
 
         var phase = state.GetValueOrDefault("phase");
+        var rejected = long.Parse(state.GetValueOrDefault("rejected", "0"), CultureInfo.InvariantCulture);
         return (phase, options) switch
         {
-            ("complete", { Incremental: true }) or ("sync", { Incremental: true }) or ("sync", { Resume: true }) => (true, false),
+            ("complete", { Incremental: true }) or ("sync", { Incremental: true }) or ("sync", { Resume: true }) => (true, false, rejected),
+            ("complete", { Resume: true }) => (false, false, rejected),
             ("complete", _) => throw new StorageOperationException(
                 $"{target.Target.Display} already holds a complete port of this source; bring it up to date with --incremental"),
-            (_, { Resume: true }) => (false, false),
+            (_, { Resume: true }) => (false, false, rejected),
             _ => throw new StorageOperationException(
                 $"{target.Target.Display} holds an unfinished port of this source (stopped in its {phase} phase); continue it with --resume"),
         };

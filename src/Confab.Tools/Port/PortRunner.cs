@@ -37,7 +37,7 @@ public sealed partial class PortRunner(ConfabDatabase source, ConfabDatabase tar
             var tables = await PhaseAsync("schema", () => PrepareTargetAsync(preflight, cancellationToken));
             if (preflight.Incremental)
             {
-                await PhaseAsync("sync", () => WithRetriesAsync("sync", () => new IncrementalSync(source, target, tables, options, progress, report).RunAsync(cancellationToken), cancellationToken));
+                await PhaseAsync("sync", () => WithRetriesAsync("sync", () => new IncrementalSync(source, target, tables, preflight.Rejects, options, progress, report).RunAsync(cancellationToken), cancellationToken));
             }
             else
             {
@@ -48,7 +48,7 @@ public sealed partial class PortRunner(ConfabDatabase source, ConfabDatabase tar
             await PhaseAsync("sequences", () => FinishAsync(tables, cancellationToken));
             if (options.Verify)
             {
-                report.Verify = await PhaseAsync("verify", () => DatabaseVerifier.VerifyAsync(source, target, progress, cancellationToken));
+                report.Verify = await PhaseAsync("verify", () => DatabaseVerifier.VerifyAsync(source, target, progress, cancellationToken, preflight.Rejects.Keys));
             }
 
             report.Outcome = report.Verify is { Matches: false } ? "differences" : "complete";

@@ -16,6 +16,10 @@ internal sealed class RejectSet
     public IReadOnlyCollection<Rejected> In(string table) =>
         byTable.TryGetValue(table, out var rows) ? rows.Values : [];
 
+    /// <summary>The rejected keys per table, as verify takes them.</summary>
+    public IReadOnlyDictionary<string, IReadOnlySet<string>> Keys =>
+        byTable.ToDictionary(t => t.Key, t => (IReadOnlySet<string>)t.Value.Keys.ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+
     public bool Contains(string table, string key) => byTable.TryGetValue(table, out var rows) && rows.ContainsKey(key);
 
     /// <summary>Adds a reason for a row; true when the row was not rejected before.</summary>

@@ -43,7 +43,7 @@ internal sealed class TableCopier(DbConnection source, DbTransaction? sourceTran
 
             long written = 0;
             long skipped = 0;
-            JsonElement[]? last = null;
+            object?[]? last = null;
             await using (var writer = await BulkTableWriter.BeginAsync(target, transaction, table.Target, table.Columns, cancellationToken))
             {
                 while (written + skipped < batchSize)
@@ -54,20 +54,24 @@ internal sealed class TableCopier(DbConnection source, DbTransaction? sourceTran
                         break;
                     }
 
+                    // A rejected row is recognised by its key as stored and skipped before its bad values are read.
+                    if (hasRejects)
+                    {
+                        var stored = table.KeyOrdinals.Select(o => reader.IsDBNull(o + offset) ? null : reader.GetValue(o + offset)).ToArray();
+                        if (rejects.Contains(table.Name, RejectSet.Key(stored, keyTypes)))
+                        {
+                            last = byRowid ? [reader.GetInt64(0)] : stored;
+                            skipped++;
+                            continue;
+                        }
+                    }
+
                     for (var i = 0; i < values.Length; i++)
                     {
                         values[i] = PortValues.Read(reader, i + offset, table.Types[i], sqlite);
                     }
 
-                    last = byRowid
-                        ? [PortValues.ToCheckpoint(reader.GetInt64(0))]
-                        : table.KeyOrdinals.Select(o => PortValues.ToCheckpoint(values[o])).ToArray();
-                    if (hasRejects && rejects.Contains(table.Name, RejectSet.Key(table.KeyOrdinals.Select(o => values[o]).ToArray(), keyTypes)))
-                    {
-                        skipped++;
-                        continue;
-                    }
-
+                    last = byRowid ? [reader.GetInt64(0)] : table.KeyOrdinals.Select(o => values[o]).ToArray();
                     await writer.WriteAsync(values, cancellationToken);
                     written++;
                 }
@@ -75,7 +79,7 @@ internal sealed class TableCopier(DbConnection source, DbTransaction? sourceTran
                 await writer.CompleteAsync(cancellationToken);
             }
 
-            progressNow = new TableProgress(last is null ? progressNow.Checkpoint : JsonSerializer.Serialize(last), progressNow.Rows + written, exhausted);
+            progressNow = new TableProgress(last is null ? progressNow.Checkpoint : JsonSerializer.Serialize(last.Select(PortValues.ToCheckpoint).ToArray()), progressNow.Rows + written, exhausted);
             await PortState.SaveTableAsync(target, transaction, table.Name, progressNow, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             report.Copied += written;

@@ -19,8 +19,13 @@ public static class DatabaseVerifier
     public const int ChunkRows = 10_000;
     public const int KeyCap = 100;
 
+    /// <param name="rejected">Keys (canonical, per table) a port rejected on purpose: missing in the target, they are counted as rejected, not as differences.</param>
     public static async Task<VerifyReport> VerifyAsync(
-        ConfabDatabase source, ConfabDatabase target, IPortProgress? progress, CancellationToken cancellationToken)
+        ConfabDatabase source,
+        ConfabDatabase target,
+        IPortProgress? progress,
+        CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, IReadOnlySet<string>>? rejected = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
@@ -49,7 +54,8 @@ public static class DatabaseVerifier
             }
 
             progress.WorkStarted("verify", name, -1);
-            report.Tables.Add(await CompareTableAsync(sourceConnection, targetConnection, t, columns, progress, cancellationToken));
+            var skip = rejected?.GetValueOrDefault(name) ?? new HashSet<string>();
+            report.Tables.Add(await CompareTableAsync(sourceConnection, targetConnection, t, columns, skip, progress, cancellationToken));
             progress.WorkFinished("verify", name);
         }
 
@@ -62,6 +68,7 @@ public static class DatabaseVerifier
         System.Data.Common.DbConnection targetConnection,
         TableSchema table,
         IReadOnlyList<ColumnSchema> columns,
+        IReadOnlySet<string> rejected,
         IPortProgress progress,
         CancellationToken cancellationToken)
     {
@@ -71,7 +78,7 @@ public static class DatabaseVerifier
         var targetRows = Pump(RowStream.ReadAsync(targetConnection, table, columns, cancel.Token), cancel.Token);
         var result = new TableVerification { Name = table.Name };
         var keyTypes = table.PrimaryKey.Select(k => table.Column(k)!.Type).ToArray();
-        var merge = new ChunkedMerge(result, columns);
+        var merge = new ChunkedMerge(result, columns, rejected);
         try
         {
             var s = await NextAsync(sourceRows.Reader, cancel.Token);
@@ -104,6 +111,7 @@ public static class DatabaseVerifier
             }
 
             merge.Finish();
+            progress.Advanced("verify", table.Name, result.SourceRows);
         }
         finally
         {
@@ -151,14 +159,15 @@ public static class DatabaseVerifier
         {
             await task;
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
-            // The merge finished or failed first; its own outcome is what counts.
+            // The merge has already seen this failure through the channel, or finished or failed first itself;
+            // its own outcome is what counts. Waiting here frees the connection for the next table.
         }
     }
 
     /// <summary>The merge's bookkeeping: chunk checksums over source-defined key ranges, and the differing keys.</summary>
-    private sealed class ChunkedMerge(TableVerification result, IReadOnlyList<ColumnSchema> columns)
+    private sealed class ChunkedMerge(TableVerification result, IReadOnlyList<ColumnSchema> columns, IReadOnlySet<string> rejected)
     {
         private readonly IncrementalHash sourceChunk = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         private readonly IncrementalHash targetChunk = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -182,7 +191,15 @@ public static class DatabaseVerifier
             result.SourceRows++;
             if (target is null)
             {
-                Differ(source.Key, "missing_in_target", null);
+                if (rejected.Contains(string.Join("|", source.Key)))
+                {
+                    result.Rejected++;
+                }
+                else
+                {
+                    Differ(source.Key, "missing_in_target", null);
+                }
+
                 return;
             }
 

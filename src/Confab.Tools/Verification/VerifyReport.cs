@@ -31,6 +31,9 @@ public sealed class TableVerification
 
     public string TargetChecksum { get; set; } = string.Empty;
 
+    /// <summary>Source rows a port rejected on purpose (see its rejects file): absent from the target, and not a difference.</summary>
+    public long Rejected { get; set; }
+
     /// <summary>Rows that differ: missing in the target, extra in the target, or different content.</summary>
     public long Differences { get; set; }
 
