@@ -25,25 +25,56 @@ public sealed partial class PortRunner
         }
 
         await using var connection = await source.OpenConnectionAsync(cancellationToken);
-        if (source.Engine == DatabaseEngine.Sqlite)
-        {
-            List<string> check;
-            try
-            {
-                check = (await connection.QueryAsync<string>(new CommandDefinition("PRAGMA quick_check", cancellationToken: cancellationToken))).ToList();
-            }
-            catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
-            {
-                check = [ex.Message];
-            }
 
-            if (check is not ["ok"])
-            {
-                throw new StorageOperationException(
-                    $"{source.Target.Display} is damaged (PRAGMA quick_check: {string.Join("; ", check.Take(5))}); nothing was copied. Restore it from a backup first.");
-            }
+        // quick_check reads every page of the file; it runs on its own connection beside the row scan, and the port
+        // goes no further than the preflight until it has answered.
+        var integrity = source.Engine == DatabaseEngine.Sqlite ? QuickCheckAsync(cancellationToken) : Task.FromResult(0.0);
+        Preflight preflight;
+        try
+        {
+            preflight = await InspectAsync(connection, cancellationToken);
+        }
+        finally
+        {
+            // A damaged file is the first thing to report, whatever else the scan ran into.
+            await integrity;
         }
 
+        if (source.Engine == DatabaseEngine.Sqlite)
+        {
+            var seconds = await integrity;
+            report.Notes.Add(string.Create(CultureInfo.InvariantCulture, $"preflight: quick_check ok in {seconds:0.0} s"));
+        }
+
+        return preflight;
+    }
+
+    private async Task<double> QuickCheckAsync(CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Yield();
+        await using var connection = await source.OpenConnectionAsync(cancellationToken);
+        List<string> check;
+        try
+        {
+            check = (await connection.QueryAsync<string>(new CommandDefinition("PRAGMA quick_check", commandTimeout: 0, cancellationToken: cancellationToken))).ToList();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
+        {
+            check = [ex.Message];
+        }
+
+        if (check is not ["ok"])
+        {
+            throw new StorageOperationException(
+                $"{source.Target.Display} is damaged (PRAGMA quick_check: {string.Join("; ", check.Take(5))}); nothing was copied. Restore it from a backup first.");
+        }
+
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private async Task<Preflight> InspectAsync(System.Data.Common.DbConnection connection, CancellationToken cancellationToken)
+    {
         var sourceStatus = await Runner(source, options.SourceCatalog).StatusAsync(cancellationToken);
         if (sourceStatus.CurrentVersion == 0)
         {
@@ -74,7 +105,9 @@ public sealed partial class PortRunner
         var rejects = new RejectSet();
         if (source.Engine == DatabaseEngine.Sqlite && (!incremental || previouslyRejected > 0))
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             rejects = await new BadRowScanner(connection, tables, target.Engine == DatabaseEngine.Postgres).ScanAsync(progress, counts, cancellationToken);
+            report.Notes.Add(string.Create(CultureInfo.InvariantCulture, $"preflight: rows scanned for values, references and case-insensitive duplicates in {clock.Elapsed.TotalSeconds:0.0} s"));
             await HandleBadRowsAsync(connection, tables, rejects, cancellationToken);
         }
         else if (source.Engine == DatabaseEngine.Postgres)

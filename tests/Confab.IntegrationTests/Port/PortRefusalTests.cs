@@ -105,7 +105,10 @@ public class PortRefusalTests
     public async Task A_locked_sqlite_file_is_refused_with_a_clear_message()
     {
         await using var source = await PortFixtures.SourceAsync(TestDatabase.Sqlite, messages: 20);
-        await using var holder = new SqliteConnection($"Data Source={source.Target.SqlitePath}");
+
+        // Idle pooled handles of the fixture keep the WAL index mapped; the exclusive lock needs them closed.
+        SqliteConnection.ClearAllPools();
+        await using var holder = new SqliteConnection($"Data Source={source.Target.SqlitePath};Default Timeout=60");
         await holder.OpenAsync();
         await holder.ExecuteAsync("PRAGMA locking_mode = EXCLUSIVE");
         await holder.ExecuteAsync("BEGIN EXCLUSIVE");
