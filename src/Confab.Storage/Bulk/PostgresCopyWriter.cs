@@ -13,7 +13,7 @@ internal sealed class PostgresCopyWriter : BulkTableWriter
         : base(table, columns)
     {
         this.importer = importer;
-        dbTypes = Types.Select(DbType).ToArray();
+        dbTypes = Types.Select(PostgresTypes.For).ToArray();
     }
 
     public static async Task<BulkTableWriter> BeginAsync(
@@ -57,21 +57,5 @@ internal sealed class PostgresCopyWriter : BulkTableWriter
         DateTime { Kind: not DateTimeKind.Utc } dt => DateTime.SpecifyKind(dt.ToUniversalTime(), DateTimeKind.Utc),
         DateTimeOffset dto => dto.UtcDateTime,
         _ => value,
-    };
-
-    private static NpgsqlDbType DbType(LogicalType type) => type switch
-    {
-        LogicalType.Uuid => NpgsqlDbType.Uuid,
-        LogicalType.Text => NpgsqlDbType.Text,
-        LogicalType.Int16 => NpgsqlDbType.Smallint,
-        LogicalType.Int32 => NpgsqlDbType.Integer,
-        LogicalType.Int64 => NpgsqlDbType.Bigint,
-        LogicalType.Double => NpgsqlDbType.Double,
-        LogicalType.Decimal => NpgsqlDbType.Numeric,
-        LogicalType.Boolean => NpgsqlDbType.Boolean,
-        LogicalType.Timestamp => NpgsqlDbType.TimestampTz,
-        LogicalType.Json => NpgsqlDbType.Jsonb,
-        LogicalType.Bytes => NpgsqlDbType.Bytea,
-        _ => throw new NotSupportedException($"no binary COPY mapping for {type}"),
     };
 }

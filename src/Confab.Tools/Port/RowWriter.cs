@@ -2,7 +2,6 @@ using System.Data.Common;
 using Confab.Storage.Engines;
 using Confab.Storage.Schema;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Confab.Tools.Port;
 
@@ -77,7 +76,7 @@ internal sealed class RowWriter(DbConnection connection, PortTable table)
     {
         if (!sqlite)
         {
-            return new NpgsqlParameter(name, PostgresType(type))
+            return new NpgsqlParameter(name, PostgresTypes.For(type))
             {
                 Value = value switch
                 {
@@ -101,19 +100,4 @@ internal sealed class RowWriter(DbConnection connection, PortTable table)
         };
         return parameter;
     }
-
-    private static NpgsqlDbType PostgresType(LogicalType type) => type switch
-    {
-        LogicalType.Uuid => NpgsqlDbType.Uuid,
-        LogicalType.Int16 => NpgsqlDbType.Smallint,
-        LogicalType.Int32 => NpgsqlDbType.Integer,
-        LogicalType.Int64 => NpgsqlDbType.Bigint,
-        LogicalType.Double => NpgsqlDbType.Double,
-        LogicalType.Decimal => NpgsqlDbType.Numeric,
-        LogicalType.Boolean => NpgsqlDbType.Boolean,
-        LogicalType.Timestamp => NpgsqlDbType.TimestampTz,
-        LogicalType.Json => NpgsqlDbType.Jsonb,
-        LogicalType.Bytes => NpgsqlDbType.Bytea,
-        _ => NpgsqlDbType.Text,
-    };
 }

@@ -44,6 +44,7 @@ internal sealed class TableCopier(DbConnection source, DbTransaction? sourceTran
             long written = 0;
             long skipped = 0;
             object?[]? last = null;
+            var lastKey = new object?[byRowid ? 1 : table.KeyOrdinals.Length];
             await using (var writer = await BulkTableWriter.BeginAsync(target, transaction, table.Target, table.Columns, cancellationToken))
             {
                 while (written + skipped < batchSize)
@@ -71,7 +72,20 @@ internal sealed class TableCopier(DbConnection source, DbTransaction? sourceTran
                         values[i] = PortValues.Read(reader, i + offset, table.Types[i], sqlite);
                     }
 
-                    last = byRowid ? [reader.GetInt64(0)] : table.KeyOrdinals.Select(o => values[o]).ToArray();
+                    // The position of the last row written (its rowid out of SQLite), without an allocation per row.
+                    if (byRowid)
+                    {
+                        lastKey[0] = reader.GetInt64(0);
+                    }
+                    else
+                    {
+                        for (var k = 0; k < lastKey.Length; k++)
+                        {
+                            lastKey[k] = values[table.KeyOrdinals[k]];
+                        }
+                    }
+
+                    last = lastKey;
                     await writer.WriteAsync(values, cancellationToken);
                     written++;
                 }
