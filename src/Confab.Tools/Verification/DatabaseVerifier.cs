@@ -245,10 +245,7 @@ public static class DatabaseVerifier
             }
         }
 
-        private static void Add(IncrementalHash hash, CanonicalRow row)
-        {
-            hash.AppendData(Encoding.UTF8.GetBytes(string.Join('\u001f', row.Values) + "\n"));
-        }
+        private static void Add(IncrementalHash hash, CanonicalRow row) => ContentFingerprint.AppendRow(hash, row);
 
         private void CloseChunk()
         {

@@ -7,7 +7,7 @@ internal static class DbCommands
 {
     public static Command Build(CliContext context)
     {
-        var db = new Command("db", "Manage the database: migrations, schema checks, seed data, port between engines and verify.");
+        var db = new Command("db", "Manage the database: migrations, schema checks, seed data, port between engines and verify, backup and restore, health and maintenance.");
         db.Subcommands.Add(MigrateVerbs.Migrate(context));
         db.Subcommands.Add(MigrateVerbs.Rollback(context));
         db.Subcommands.Add(StatusVerb.Build(context));
@@ -18,6 +18,8 @@ internal static class DbCommands
         db.Subcommands.Add(SeedVerb.Build(context));
         db.Subcommands.Add(PortVerbs.Port(context));
         db.Subcommands.Add(PortVerbs.Verify(context));
+        db.Subcommands.Add(BackupVerbs.Backup(context));
+        db.Subcommands.Add(BackupVerbs.Restore(context));
         return db;
     }
 }
