@@ -20,6 +20,7 @@ internal static class DbCommands
         db.Subcommands.Add(PortVerbs.Verify(context));
         db.Subcommands.Add(BackupVerbs.Backup(context));
         db.Subcommands.Add(BackupVerbs.Restore(context));
+        db.Subcommands.Add(DoctorVerb.Build(context));
         return db;
     }
 }

@@ -22,7 +22,7 @@ public class BackupTests
         Assert.Equal([], result.VerifyProblems);
         Assert.True(File.Exists(BackupManifest.PathFor(result.Path)));
         Assert.Equal(await PortFixtures.CountAsync(source, "messages"), result.Manifest.Tables.Single(t => t.Name == "messages").Rows);
-        Assert.Equal(2, result.Manifest.SchemaVersion);
+        Assert.Equal(TestCatalogs.Shipped(source.Engine), result.Manifest.SchemaVersion);
         Assert.Equal(engine == TestDatabase.Sqlite ? "ok" : null, result.Manifest.Integrity);
 
         await using var restored = await TestDatabase.CreateAsync(engine, create: false);

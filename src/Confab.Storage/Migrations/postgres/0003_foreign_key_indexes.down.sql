@@ -1,0 +1,2 @@
+DROP INDEX auth_sessions_device_id_idx;
+DROP INDEX one_time_prekeys_claimed_by_idx;
