@@ -6,6 +6,7 @@ using Confab.Chat.Sessions;
 using Confab.Server.Api;
 using Confab.Server.Auth;
 using Confab.Server.Errors;
+using Confab.Server.Monitoring;
 using Confab.Server.Realtime;
 using Confab.Storage.Engines;
 using Confab.Storage.Migrations;
@@ -49,8 +50,29 @@ public static class ConfabServer
         builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<RetentionOptions>().Bind(builder.Configuration.GetSection(RetentionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<Realtime.RealtimeOptions>().Bind(builder.Configuration.GetSection(Realtime.RealtimeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        var urls = builder.Configuration[$"{ServerOptions.Section}:{nameof(ServerOptions.Urls)}"] ?? new ServerOptions().Urls;
-        builder.WebHost.UseUrls(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.Services.AddOptions<Monitoring.MetricsOptions>().Bind(builder.Configuration.GetSection(Monitoring.MetricsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<Monitoring.MaintenanceOptions>().Bind(builder.Configuration.GetSection(Monitoring.MaintenanceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<Monitoring.LogFormatOptions>().Bind(builder.Configuration.GetSection("Logging")).ValidateDataAnnotations().ValidateOnStart();
+        var urls = (builder.Configuration[$"{ServerOptions.Section}:{nameof(ServerOptions.Urls)}"] ?? new ServerOptions().Urls)
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        var metrics = builder.Configuration.GetSection(Monitoring.MetricsOptions.Section).Get<Monitoring.MetricsOptions>() ?? new Monitoring.MetricsOptions();
+        if (metrics.Enabled && metrics.Port is { } metricsPort)
+        {
+            urls.Add($"http://{metrics.Host}:{metricsPort}");
+        }
+
+        builder.WebHost.UseUrls([.. urls]);
+        if (string.Equals(builder.Configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
+        {
+            // One JSON object per line, with scopes: each line written during a request carries its RequestId.
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole(json =>
+            {
+                json.IncludeScopes = true;
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+            });
+        }
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -60,6 +82,7 @@ public static class ConfabServer
         builder.Services.AddConfabChat(target);
         builder.Services.AddConfabHttp();
         var app = builder.Build();
+        app.UseRequestIds();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebSockets();
@@ -69,6 +92,7 @@ public static class ConfabServer
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi().MapSearchApi().MapKeysApi().MapAdminApi().MapAttachmentsApi();
         app.MapGatewayApi();
+        app.MapMetricsApi();
         return app;
     }
 
@@ -100,6 +124,12 @@ public static class ConfabServer
         _ = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<RetentionOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Realtime.RealtimeOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<Monitoring.MetricsOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<Monitoring.MaintenanceOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<Monitoring.LogFormatOptions>>().Value;
+
+        // Listening from the first request on, so counters start at start-up.
+        _ = app.Services.GetRequiredService<Monitoring.PrometheusExporter>();
         var database = app.Services.GetRequiredService<ConfabDatabase>();
         app.Services.GetRequiredService<Realtime.SingleNodeGuard>().Acquire(database.Target);
         if (options.Migrate)
@@ -147,6 +177,10 @@ public static class ConfabServer
         services.AddSingleton(provider => new Chat.Retention.RetentionPolicy(provider.GetRequiredService<IOptions<RetentionOptions>>().Value.MaxAgeDays));
         services.AddSingleton<Chat.Retention.RetentionSweeper>();
         services.AddHostedService<RetentionJob>();
+        services.AddMetrics();
+        services.AddSingleton<Monitoring.ConfabMetrics>();
+        services.AddSingleton<Monitoring.PrometheusExporter>();
+        services.AddHostedService<Monitoring.MaintenanceJob>();
         services.AddSingleton<Chat.Users.UserDirectory>();
         services.AddSingleton<Chat.Realtime.EventStreams>();
         services.AddSingleton<Realtime.MessageSending>();

@@ -24,6 +24,9 @@ internal static class ConfabProcess
     /// <summary>The same, with extra environment variables.</summary>
     public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args) => Start(environment, args, drain: true);
 
+    /// <summary>Starts confab with its output for the caller to read (read it from the start: a full pipe blocks the child).</summary>
+    public static Process StartCapturing(params string[] args) => Start(new Dictionary<string, string>(), args, drain: false);
+
     private static Process Start(IReadOnlyDictionary<string, string> environment, string[] args, bool drain = false)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -58,5 +61,35 @@ internal static class ConfabProcess
         }
 
         return process;
+    }
+
+    /// <summary>A TCP port that was free a moment ago, for a server under test to listen on.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Waits until a started <c>confab serve</c> answers /readyz with 200 (a minute at most).</summary>
+    public static async Task WaitReadyAsync(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                if ((await client.GetAsync("/readyz")).StatusCode == System.Net.HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the server did not become ready");
+            await Task.Delay(200);
+        }
     }
 }

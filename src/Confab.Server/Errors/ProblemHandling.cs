@@ -22,6 +22,7 @@ public static class ProblemHandling
                 ? ProblemCodes.InvalidRequestBody
                 : ProblemCodes.ForStatus(problem.Status ?? StatusCodes.Status500InternalServerError));
             problem.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
+            problem.Extensions["requestId"] = context.HttpContext.TraceIdentifier;
             if (context.Exception is BadHttpRequestException bad && problem.Status is StatusCodes.Status400BadRequest)
             {
                 // The framework's message names what could not be read (e.g. the JSON path), never a secret.

@@ -15,10 +15,13 @@ public sealed class MessageSending : IDisposable
     private readonly MessageStore messages;
     private readonly PartitionedRateLimiter<Guid> limiter;
 
-    public MessageSending(MessageStore messages, IOptions<AuthOptions> auth)
+    private readonly Monitoring.ConfabMetrics metrics;
+
+    public MessageSending(MessageStore messages, IOptions<AuthOptions> auth, Monitoring.ConfabMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(auth);
         this.messages = messages;
+        this.metrics = metrics;
         var perMinute = auth.Value.SendsPerUserPerMinute;
         limiter = PartitionedRateLimiter.Create<Guid, Guid>(user => RateLimitPartition.GetFixedWindowLimiter(
             user, _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
@@ -33,7 +36,18 @@ public sealed class MessageSending : IDisposable
             throw new ChatException(ChatErrorKind.RateLimited, "rate_limited", "Too many messages; try again later.") { RetryAfter = wait };
         }
 
-        return await messages.SendAsync(sender, conversationId, request, cancellationToken);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outcome = "rejected";
+        try
+        {
+            var sent = await messages.SendAsync(sender, conversationId, request, cancellationToken);
+            outcome = sent.Created ? "created" : "duplicate";
+            return sent;
+        }
+        finally
+        {
+            metrics.Sent(System.Diagnostics.Stopwatch.GetElapsedTime(started), outcome);
+        }
     }
 
     public void Dispose() => limiter.Dispose();

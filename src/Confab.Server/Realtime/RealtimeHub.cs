@@ -24,6 +24,8 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
     private readonly ILogger<RealtimeHub> logger;
     private readonly TimeProvider clock;
     private readonly ConcurrentDictionary<SocketConnection, byte> connections = new();
+
+    internal Monitoring.ConfabMetrics Metrics { get; }
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<SocketConnection, byte>> byConversation = new();
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<SocketConnection, byte>> byUser = new();
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<SocketConnection, byte>> bySession = new();
@@ -35,9 +37,12 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
 
     public RealtimeHub(
         ConfabDatabase database, EventStreams streams, EventCache cache, IOptions<RealtimeOptions> options, ILogger<RealtimeHub> logger, TimeProvider clock,
-        IHostApplicationLifetime lifetime)
+        IHostApplicationLifetime lifetime, Monitoring.ConfabMetrics metrics)
     {
         this.cache = cache;
+        ArgumentNullException.ThrowIfNull(metrics);
+        Metrics = metrics;
+        metrics.ObserveConnections(() => connections.Count);
         ArgumentNullException.ThrowIfNull(lifetime);
 
         // Sockets are long requests: the server would wait for them before stopping hosted services, so they are

@@ -241,6 +241,7 @@ public sealed partial class SocketConnection
                 }
 
                 await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                hub.Metrics.FrameSent();
             }
 
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
@@ -360,6 +361,7 @@ public sealed partial class SocketConnection
                     return [];
                 }
 
+                hub.Metrics.FrameReceived();
                 return buffer[..count];
             }
         }

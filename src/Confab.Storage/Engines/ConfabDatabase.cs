@@ -58,9 +58,20 @@ public abstract class ConfabDatabase : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(work);
-        await using var transaction = await connection.BeginTransactionAsync(isolation, cancellationToken);
-        var result = await work(connection, transaction);
-        await transaction.CommitAsync(cancellationToken);
-        return result;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var engine = connection is Microsoft.Data.Sqlite.SqliteConnection ? DatabaseEngine.Sqlite : DatabaseEngine.Postgres;
+        var committed = false;
+        try
+        {
+            await using var transaction = await connection.BeginTransactionAsync(isolation, cancellationToken);
+            var result = await work(connection, transaction);
+            await transaction.CommitAsync(cancellationToken);
+            committed = true;
+            return result;
+        }
+        finally
+        {
+            StorageMetrics.Wrote(engine, System.Diagnostics.Stopwatch.GetElapsedTime(started), committed);
+        }
     }
 }

@@ -100,7 +100,9 @@ public sealed class SqliteDatabase : ConfabDatabase
         Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
+        var waiting = System.Diagnostics.Stopwatch.GetTimestamp();
         await writer.WaitAsync(cancellationToken);
+        StorageMetrics.WaitedForWriter(System.Diagnostics.Stopwatch.GetElapsedTime(waiting));
         try
         {
             await using var connection = await OpenConnectionAsync(cancellationToken);

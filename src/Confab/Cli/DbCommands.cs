@@ -21,6 +21,8 @@ internal static class DbCommands
         db.Subcommands.Add(BackupVerbs.Backup(context));
         db.Subcommands.Add(BackupVerbs.Restore(context));
         db.Subcommands.Add(DoctorVerb.Build(context));
+        db.Subcommands.Add(MaintainVerbs.Maintain(context));
+        db.Subcommands.Add(MaintainVerbs.Stats(context));
         return db;
     }
 }

@@ -12,9 +12,12 @@ internal static class ServeVerb
         var urls = new Option<string?>("--urls") { Description = "Listen addresses, ';'-separated (default http://127.0.0.1:8080)", HelpName = "URLS" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Where attachments are kept (default ./data)", HelpName = "PATH" };
         var noMigrate = new Option<bool>("--no-migrate") { Description = "Do not apply pending migrations; /readyz reports them instead" };
-        var command = new Command("serve", "Serve the chat API (REST under /api/v1, OpenAPI at /openapi/v1.json, /healthz, /readyz).")
+        var logFormat = new Option<string?>("--log-format") { Description = "text (default) or json: one JSON object per line with the request id", HelpName = "FORMAT" };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve /metrics on this port without authentication (on 127.0.0.1 unless Metrics:Host says otherwise) instead of to admins on the main port", HelpName = "PORT" };
+        var command = new Command("serve", "Serve the chat API (REST under /api/v1, OpenAPI at /openapi/v1.json, /healthz, /readyz, /metrics).")
         {
-            urls, dataDir, noMigrate,
+            urls, dataDir, noMigrate, logFormat, metricsPort,
         };
         command.SetAction((parse, ct) => ConfabCli.GuardAsync(context, parse, async () =>
         {
@@ -28,6 +31,16 @@ internal static class ServeVerb
             if (parse.GetValue(dataDir) is { } dir)
             {
                 overrides["Server:DataDir"] = dir;
+            }
+
+            if (parse.GetValue(logFormat) is { } format)
+            {
+                overrides["Logging:Format"] = format;
+            }
+
+            if (parse.GetValue(metricsPort) is { } port)
+            {
+                overrides["Metrics:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
 
             if (parse.GetValue(noMigrate))

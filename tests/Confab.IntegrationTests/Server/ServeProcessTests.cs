@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Confab.IntegrationTests.Server;
 
@@ -23,26 +21,10 @@ public class ServeProcessTests
     public async Task Sigterm_stops_the_server_cleanly()
     {
         await using var test = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
-        var port = FreePort();
+        var port = ConfabProcess.FreePort();
         using var process = ConfabProcess.Start("serve", "--db", test.Url, "--urls", $"http://127.0.0.1:{port}");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                if ((await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK)
-                {
-                    break;
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "the server did not become ready");
-            await Task.Delay(200);
-        }
+        await ConfabProcess.WaitReadyAsync(client);
 
         using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
@@ -52,12 +34,5 @@ public class ServeProcessTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync(timeout.Token);
         Assert.Equal(0, process.ExitCode);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

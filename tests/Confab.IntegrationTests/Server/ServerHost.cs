@@ -27,6 +27,8 @@ public sealed class ServerHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    public IServiceProvider Services => app.Services;
+
     public static async Task<ServerHost> StartAsync(string engine, IReadOnlyDictionary<string, string?>? settings = null) =>
         await StartAsync(await TestDatabase.CreateAsync(engine), Directory.CreateTempSubdirectory("confab-data-").FullName, settings);
 
