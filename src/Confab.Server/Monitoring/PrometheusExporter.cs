@@ -9,22 +9,23 @@ namespace Confab.Server.Monitoring;
 /// Listens to the process's meters and renders what they recorded in the Prometheus text format (version 0.0.4):
 /// counters as <c>_total</c>, up-down counters and gauges as gauges, histograms as cumulative buckets with sum and
 /// count. Meters of this server's own meter factory are included (Confab, ASP.NET Core hosting and Kestrel), and
-/// the process-wide ones of the storage layer and Npgsql.
+/// the process-wide ones of the storage layer, Npgsql and a port in progress.
 /// </summary>
 public sealed class PrometheusExporter : IDisposable
 {
     private static readonly double[] SecondsBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
-    private static readonly HashSet<string> ProcessWideMeters = ["Confab.Storage", "Npgsql"];
+    private static readonly HashSet<string> ProcessWideMeters = ["Confab.Storage", "Npgsql", "Confab.Port"];
     private static readonly HashSet<string> ScopedMeters = [ConfabMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections"];
 
     private readonly MeterListener listener = new();
     private readonly ConcurrentDictionary<Instrument, Series> series = new();
 
-    public PrometheusExporter(IMeterFactory factory)
+    /// <param name="factory">The server's meter factory; null outside a server (a CLI verb), for the process-wide meters alone.</param>
+    public PrometheusExporter(IMeterFactory? factory)
     {
         listener.InstrumentPublished = (instrument, l) =>
         {
-            var scoped = ScopedMeters.Contains(instrument.Meter.Name) && ReferenceEquals(instrument.Meter.Scope, factory);
+            var scoped = factory is not null && ScopedMeters.Contains(instrument.Meter.Name) && ReferenceEquals(instrument.Meter.Scope, factory);
             if (scoped || (ProcessWideMeters.Contains(instrument.Meter.Name) && instrument.Meter.Scope is null))
             {
                 series[instrument] = new Series(instrument);

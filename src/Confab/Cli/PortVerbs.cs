@@ -24,12 +24,13 @@ internal static class PortVerbs
         var rejects = new Option<string?>("--rejects") { Description = "File for rejected rows, one JSON object per line", HelpName = "FILE" };
         var noVerify = new Option<bool>("--no-verify") { Description = "Skip the verification at the end" };
         var reportFile = new Option<string?>("--report") { Description = "Write the full report as JSON", HelpName = "FILE.json" };
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve the port's progress at http://127.0.0.1:PORT/metrics (Prometheus) while it runs", HelpName = "PORT" };
         var command = new Command(
             "port",
             "Copy a Confab database to another engine or database (SQLite <-> PostgreSQL): preflight, schema, copy with checkpoints, "
             + "index builds, sequences, verify. Resumable (--resume), incremental (--incremental), verified. Exit 1 on a refusal or a difference.")
         {
-            from, to, batch, jobs, dryRun, resume, incremental, onBad, rejects, noVerify, reportFile,
+            from, to, batch, jobs, dryRun, resume, incremental, onBad, rejects, noVerify, reportFile, metricsPort,
         };
         command.SetAction((parse, ct) => ConfabCli.GuardAsync(context, parse, async () =>
         {
@@ -54,13 +55,17 @@ internal static class PortVerbs
 
             await using var source = ConfabDatabase.Open(sourceTarget);
             await using var target = ConfabDatabase.Open(targetTarget, create: !options.DryRun);
+            await using var metrics = MetricsListener.Start(parse.GetValue(metricsPort));
             PortRunner? runner = null;
             try
             {
                 var report = await WithProgressAsync(context, async progress =>
                 {
-                    runner = new PortRunner(source, target, options, progress);
-                    return await runner.RunAsync(ct);
+                    using var measured = new PortMetrics(targetTarget.Display, progress);
+                    runner = new PortRunner(source, target, options, measured);
+                    var outcome = await runner.RunAsync(ct);
+                    measured.Finished(outcome.Outcome);
+                    return outcome;
                 });
                 Print(context, report);
                 return report.Outcome is "complete" or "planned" ? ExitCodes.Success : ExitCodes.Problem;

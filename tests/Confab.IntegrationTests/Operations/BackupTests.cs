@@ -213,6 +213,34 @@ public class BackupTests
     }
 
     [Fact]
+    public async Task A_named_backup_file_is_never_overwritten_and_restores_only_into_its_own_engine()
+    {
+        await using var source = await PortFixtures.SourceAsync(TestDatabase.Sqlite, messages: 20);
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "nightly.sqlite");
+        var backup = await BackupAsync(source, new BackupOptions { Out = file });
+        Assert.Equal(file, backup.Path);
+        Assert.True(File.Exists(file + ".manifest.json"));
+
+        var again = await ConfabProcess.RunAsync("db", "backup", "--db", source.Url, "--out", file);
+        Assert.Equal(2, again.Code);
+        Assert.Contains("already exists", again.Error, StringComparison.Ordinal);
+
+        await using var postgres = await TestDatabase.CreateAsync(TestDatabase.Postgres, create: false);
+        var crossed = await ConfabProcess.RunAsync("db", "restore", file, "--db", postgres.Url);
+        Assert.Equal(2, crossed.Code);
+        Assert.Contains("restores into sqlite only", crossed.Error, StringComparison.Ordinal);
+        Assert.Contains("confab db port", crossed.Error, StringComparison.Ordinal);
+
+        // A file without its manifest is not a finished backup.
+        File.Delete(file + ".manifest.json");
+        var unfinished = await ConfabProcess.RunAsync("db", "restore", file, "--db", "sqlite:" + Path.Combine(folder.Path, "r.db"));
+        Assert.Equal(2, unfinished.Code);
+        Assert.Contains("has no manifest", unfinished.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(folder.Path, "r.db")));
+    }
+
+    [Fact]
     public async Task Backup_verify_fails_when_the_backup_does_not_restore_to_its_manifest()
     {
         await using var source = await PortFixtures.SourceAsync(TestDatabase.Sqlite, messages: 50);
