@@ -137,18 +137,26 @@ public sealed class DatabaseBackup(ConfabDatabase database, PostgresClientTools 
         arguments.AddRange(jobs > 1 ? ["--format=directory", $"--jobs={jobs}"] : ["--format=custom"]);
         using var failing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var dump = PostgresClientTools.RunAsync(pgDump, arguments, database.Target, failing.Token);
-        IReadOnlyList<TableFingerprint> tables;
-        try
-        {
-            tables = await ContentFingerprint.ComputeAsync(connection, failing.Token);
-        }
-        catch
+        var fingerprint = ContentFingerprint.ComputeAsync(connection, failing.Token);
+
+        // Whichever fails first stops the other: a pg_dump that refuses at once does not wait for minutes of checksums.
+        var first = await Task.WhenAny(dump, fingerprint);
+        if (!first.IsCompletedSuccessfully)
         {
             await failing.CancelAsync();
-            await Task.WhenAny(dump);
-            throw;
+            try
+            {
+                await Task.WhenAll(dump, fingerprint);
+            }
+            catch (Exception)
+            {
+                // The first failure is the one to report; the other side was only stopped.
+            }
+
+            await first;
         }
 
+        var tables = await fingerprint;
         await dump;
         await transaction.CommitAsync(cancellationToken);
         return new Taken(jobs > 1 ? BackupLayout.PostgresDirectory : BackupLayout.PostgresCustom, serverVersion, $"pg_dump {version}", schemaVersion, null, tables);

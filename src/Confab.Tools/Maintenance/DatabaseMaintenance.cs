@@ -64,7 +64,7 @@ public sealed partial class DatabaseMaintenance(ConfabDatabase database, TimePro
             async () => await housekeeping.PurgeSessionsAsync(options.Housekeeping, options.DryRun, cancellationToken));
         await Step("purge prekeys", $"one-time prekeys claimed more than {options.Housekeeping.ClaimedPrekeyAge.TotalDays:0} days ago or unclaimed for {options.Housekeeping.UnclaimedPrekeyAge.TotalDays:0}",
             async () => await housekeeping.PurgePrekeysAsync(options.Housekeeping, options.DryRun, cancellationToken));
-        await Step("retention", options.RetentionDays > 0 ? $"messages older than {options.RetentionDays} days, or a conversation's own limit" : "conversations with their own limit (no global limit set)",
+        await Step("apply retention", options.RetentionDays > 0 ? $"messages older than {options.RetentionDays} days, or a conversation's own limit" : "conversations with their own limit (no global limit set)",
             async () => options.DryRun ? null : await new RetentionSweeper(database, new RetentionPolicy(options.RetentionDays), clock).SweepAsync(cancellationToken));
 
         foreach (var (action, reason, sql) in await EnginePlanAsync(options, cancellationToken))

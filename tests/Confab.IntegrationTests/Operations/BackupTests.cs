@@ -273,6 +273,14 @@ public class BackupTests
             BackupAsync(source, new BackupOptions { Out = folder.Path }, tools: new PostgresClientTools(name => name == "CONFAB_PG_BIN" ? bin : null)));
         Assert.Contains("too old", tooOld.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(folder.Path));
+
+        // A pg_dump that fails: its own message is reported, the checksums stop with it, nothing is left behind.
+        await File.WriteAllTextAsync(old, "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'pg_dump (PostgreSQL) 99.0'; exit 0; fi\necho 'pg_dump: error: simulated failure' >&2\nexit 1\n");
+        var failed = await Assert.ThrowsAsync<Confab.Storage.StorageOperationException>(() =>
+            BackupAsync(source, new BackupOptions { Out = folder.Path }, tools: new PostgresClientTools(name => name == "CONFAB_PG_BIN" ? bin : null)));
+        Assert.Contains("simulated failure", failed.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(folder.Path));
+        Assert.Equal(["bin"], Directory.GetDirectories(folder.Path).Select(Path.GetFileName));
     }
 
     private static async Task<BackupResult> BackupAsync(TestDatabase source, BackupOptions options, TimeProvider? clock = null, PostgresClientTools? tools = null)
