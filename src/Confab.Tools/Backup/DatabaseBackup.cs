@@ -127,7 +127,7 @@ public sealed class DatabaseBackup(ConfabDatabase database, PostgresClientTools 
     {
         await using var connection = (NpgsqlConnection)await database.OpenConnectionAsync(cancellationToken);
         var major = await PostgresClientTools.ServerMajorAsync(connection, cancellationToken);
-        var (pgDump, version) = tools.Locate("pg_dump", major);
+        var (pgDump, version) = await tools.LocateAsync("pg_dump", major, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         var snapshot = await ScalarAsync(connection, "SET TRANSACTION READ ONLY; SELECT pg_export_snapshot()", cancellationToken);
         var serverVersion = await ScalarAsync(connection, "SHOW server_version", cancellationToken);

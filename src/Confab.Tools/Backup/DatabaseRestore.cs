@@ -109,7 +109,7 @@ public sealed class DatabaseRestore(PostgresClientTools tools, TimeProvider time
 
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(target.ConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(cancellationToken);
-        var (pgRestore, _) = tools.Locate("pg_restore", await PostgresClientTools.ServerMajorAsync(connection, cancellationToken));
+        var (pgRestore, _) = await tools.LocateAsync("pg_restore", await PostgresClientTools.ServerMajorAsync(connection, cancellationToken), cancellationToken);
         if (cleanFirst)
         {
             await using var clean = new NpgsqlCommand("DROP SCHEMA public CASCADE; CREATE SCHEMA public", connection);

@@ -22,7 +22,7 @@ public sealed partial class PostgresClientTools
     }
 
     /// <summary>The program to run for <paramref name="name"/> against a server of <paramref name="serverMajor"/>, with its version.</summary>
-    public (string Path, string Version) Locate(string name, int serverMajor)
+    public async Task<(string Path, string Version)> LocateAsync(string name, int serverMajor, CancellationToken cancellationToken)
     {
         var candidates = Candidates(name).ToList();
         if (candidates.Count == 0)
@@ -36,7 +36,7 @@ public sealed partial class PostgresClientTools
         var seen = new List<string>();
         foreach (var path in candidates)
         {
-            var version = VersionOf(path);
+            var version = await VersionOfAsync(path, cancellationToken);
             seen.Add($"{path} ({version ?? "version unknown"})");
             if (version is not null && Major(version) >= serverMajor)
             {
@@ -163,7 +163,7 @@ public sealed partial class PostgresClientTools
         }
     }
 
-    private static string? VersionOf(string path)
+    private static async Task<string?> VersionOfAsync(string path, CancellationToken cancellationToken)
     {
         try
         {
@@ -174,15 +174,30 @@ public sealed partial class PostgresClientTools
                 return null;
             }
 
-            var text = process.StandardOutput.ReadToEnd();
-            process.WaitForExit(10_000);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            string text;
+            try
+            {
+                text = await process.StandardOutput.ReadToEndAsync(timeout.Token);
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // No answer to --version within 10 s: not a candidate.
+                process.Kill(entireProcessTree: true);
+                return null;
+            }
+
             var match = VersionPattern().Match(text);
             return match.Success ? match.Groups[1].Value : null;
         }
         catch (System.ComponentModel.Win32Exception)
         {
+            // Not executable: not a candidate.
             return null;
         }
+
     }
 
     private static int Major(string version) => int.Parse(version.Split('.')[0], CultureInfo.InvariantCulture);

@@ -39,7 +39,7 @@ public sealed record MaintenanceStep(string Action, string Reason)
 /// PostgreSQL; optimize, checkpoint, incremental or full vacuum on SQLite), the chat's (finished sessions, spent and
 /// stale prekeys, retention), and on request a rebuild of the search structures.
 /// </summary>
-public sealed partial class DatabaseMaintenance(ConfabDatabase database, TimeProvider clock)
+public sealed class DatabaseMaintenance(ConfabDatabase database, TimeProvider clock)
 {
     public async Task<IReadOnlyList<MaintenanceStep>> RunAsync(MaintenanceOptions options, IProgress<MaintenanceStep>? progress, CancellationToken cancellationToken)
     {
@@ -105,7 +105,7 @@ public sealed partial class DatabaseMaintenance(ConfabDatabase database, TimePro
                 : null;
             if (reason is not null)
             {
-                plan.Add(($"VACUUM (ANALYZE) {row.Table}", reason, $"VACUUM (ANALYZE) {Storage.Engines.PostgresDatabase.QuoteIdentifier(row.Table)}"));
+                plan.Add(($"VACUUM (ANALYZE) {row.Table}", reason, $"VACUUM (ANALYZE) {PostgresDatabase.QuoteIdentifier(row.Table)}"));
             }
         }
 
