@@ -197,7 +197,6 @@ public sealed partial class PostgresClientTools
             // Not executable: not a candidate.
             return null;
         }
-
     }
 
     private static int Major(string version) => int.Parse(version.Split('.')[0], CultureInfo.InvariantCulture);
