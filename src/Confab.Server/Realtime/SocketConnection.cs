@@ -173,7 +173,11 @@ public sealed partial class SocketConnection
         }
         catch (WebSocketException)
         {
-            // The connection broke; the client resumes from its cursors.
+            // The connection broke, or the WebSocket layer failed the socket itself after sending its own close frame
+            // (a text frame that is not UTF-8 gets 1007 there). Tearing the connection down at once could reset it
+            // before the client has read that close frame; a moment's wait lets it through. Either way the client
+            // resumes from its cursors.
+            await Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None);
         }
         finally
         {
