@@ -122,11 +122,7 @@ public sealed class DatabaseMaintenance(ConfabDatabase database, TimeProvider cl
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var autoVacuum = await connection.ExecuteScalarAsync<long>(new CommandDefinition("PRAGMA auto_vacuum", cancellationToken: cancellationToken));
         var free = await connection.ExecuteScalarAsync<long>(new CommandDefinition("PRAGMA freelist_count", cancellationToken: cancellationToken));
-        var plan = new List<(string, string, string)>
-        {
-            ("PRAGMA optimize", "refreshes planner statistics that went stale", "PRAGMA optimize"),
-            ("WAL checkpoint (TRUNCATE)", "writes the log back into the file and resets it", "PRAGMA wal_checkpoint(TRUNCATE)"),
-        };
+        var plan = new List<(string, string, string)> { ("PRAGMA optimize", "refreshes planner statistics that went stale", "PRAGMA optimize") };
         if (options.RebuildSearch)
         {
             plan.Add(("rebuild messages_fts", "asked for (--rebuild-search)", "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')"));
@@ -141,6 +137,8 @@ public sealed class DatabaseMaintenance(ConfabDatabase database, TimeProvider cl
             plan.Add(("PRAGMA incremental_vacuum", $"{free:N0} free pages", "PRAGMA incremental_vacuum"));
         }
 
+        // Last: what the steps above wrote goes through the WAL; the checkpoint writes it back and shrinks the file.
+        plan.Add(("WAL checkpoint (TRUNCATE)", "writes the log back into the file and resets it", "PRAGMA wal_checkpoint(TRUNCATE)"));
         return plan;
     }
 

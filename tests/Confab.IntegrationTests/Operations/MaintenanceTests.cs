@@ -52,6 +52,37 @@ public class MaintenanceTests
     }
 
     [Fact]
+    public async Task Maintain_vacuum_gives_the_free_pages_of_an_sqlite_file_back()
+    {
+        await using var source = await TestDatabase.MigratedAsync(TestDatabase.Sqlite);
+        await using (var db = source.Open())
+        {
+            await db.WriteAsync(
+                (connection, transaction) => connection.ExecuteAsync(
+                    """
+                    CREATE TABLE scratch (id INTEGER PRIMARY KEY, filler BLOB);
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO scratch SELECT i, randomblob(2000) FROM n;
+                    DROP TABLE scratch;
+                    """,
+                    transaction: transaction),
+                None);
+        }
+
+        Assert.True(await CountAsync(source, "PRAGMA freelist_count") > 500);
+        var before = FileBytes(source);
+
+        var run = await ConfabProcess.RunAsync("db", "maintain", "--db", source.Url, "--vacuum");
+        Assert.True(run.Code == 0, run.Error + run.Output);
+        Assert.Contains("done VACUUM", run.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await CountAsync(source, "PRAGMA freelist_count"));
+        Assert.True(FileBytes(source) < before / 2, $"{FileBytes(source)} bytes after, {before} before");
+    }
+
+    /// <summary>The SQLite file with its write-ahead log: what the data occupies on disk.</summary>
+    private static long FileBytes(TestDatabase test) =>
+        new FileInfo(test.Target.SqlitePath!).Length + (new FileInfo(test.Target.SqlitePath + "-wal") is { Exists: true } wal ? wal.Length : 0);
+
+    [Fact]
     public async Task The_server_runs_the_light_maintenance_itself_and_reports_it_in_metrics()
     {
         await using var server = await ServerHost.StartAsync(TestDatabase.Sqlite);
