@@ -83,6 +83,34 @@ public class MaintenanceTests
         new FileInfo(test.Target.SqlitePath!).Length + (new FileInfo(test.Target.SqlitePath + "-wal") is { Exists: true } wal ? wal.Length : 0);
 
     [Fact]
+    public async Task Maintain_vacuums_the_postgres_tables_whose_statistics_show_dead_rows()
+    {
+        await using var source = await PortFixtures.SourceAsync(TestDatabase.Postgres, messages: 600);
+        await using (var connection = new Npgsql.NpgsqlConnection(source.Target.ConnectionString))
+        {
+            await connection.OpenAsync();
+            // Autovacuum must not get there first, between the delete and the maintenance run.
+            await connection.ExecuteAsync("ALTER TABLE reactions SET (autovacuum_enabled = false)");
+            var deleted = await connection.ExecuteAsync("DELETE FROM reactions");
+            Assert.True(deleted > 50, $"only {deleted} reactions to delete");
+
+            // Statistics reach the shared counters when the session flushes them; make that happen now.
+            await connection.ExecuteAsync("SELECT pg_stat_force_next_flush()");
+            await connection.ExecuteAsync("SELECT 1");
+        }
+
+        var dry = await ConfabProcess.RunAsync("db", "maintain", "--db", source.Url, "--dry-run");
+        Assert.True(dry.Code == 0, dry.Error);
+        Assert.Contains("would VACUUM (ANALYZE) reactions (", dry.Output, StringComparison.Ordinal);
+        Assert.Matches(@"would VACUUM \(ANALYZE\) reactions \(\d+ dead rows beside \d+ live", dry.Output);
+
+        var run = await ConfabProcess.RunAsync("db", "maintain", "--db", source.Url);
+        Assert.True(run.Code == 0, run.Error);
+        Assert.Contains("done VACUUM (ANALYZE) reactions", run.Output, StringComparison.Ordinal);
+        Assert.NotEqual(0L, await CountAsync(source, "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'reactions' AND last_vacuum IS NOT NULL"));
+    }
+
+    [Fact]
     public async Task The_server_runs_the_light_maintenance_itself_and_reports_it_in_metrics()
     {
         await using var server = await ServerHost.StartAsync(TestDatabase.Sqlite);
