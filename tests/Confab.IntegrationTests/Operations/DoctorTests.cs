@@ -16,7 +16,8 @@ public class DoctorTests
         await using var source = await PortFixtures.SourceAsync(engine, messages: 300);
         var report = await ExamineAsync(source, new DoctorOptions());
 
-        var loud = report.Findings.Where(f => f.Severity >= Severity.Warning).ToList();
+        // Connections are counted across the whole test cluster, which the other tests share at the same time.
+        var loud = report.Findings.Where(f => f.Severity >= Severity.Warning && f.Check != "connections").ToList();
         Assert.True(loud.Count == 0, string.Join("; ", loud.Select(f => $"{f.Check}: {f.Summary}")));
         Assert.Contains(report.Findings, f => f.Check == "migrations" && f.Severity == Severity.Ok);
         Assert.False(report.HasCritical);
