@@ -19,7 +19,7 @@ internal static partial class PostgresDoctor
             """, cancellationToken))).ToList();
         var since = statsSince is { } reset ? $"since statistics were reset ({reset:yyyy-MM-dd HH:mm}Z)" : "since the statistics began";
         var findings = rows.Where(r => !ownIndexes.Contains(r.Index)).Select(r =>
-            new HealthFinding("unused_index", Severity.Warning, $"index {r.Index} on {r.Table} ({Size(r.Bytes)}) has not been used {since}")
+            new HealthFinding("unused_index", Severity.Warning, $"index {r.Index} on {r.Table} ({ByteSize.Format(r.Bytes)}) has not been used {since}")
             {
                 Details = ["it is not part of Confab's schema; every write to the table still maintains it"],
                 Fix = $"DROP INDEX CONCURRENTLY {r.Index};",
@@ -29,7 +29,7 @@ internal static partial class PostgresDoctor
         {
             findings.Add(new HealthFinding("unused_index", Severity.Info, $"{own.Count} of Confab's own indexes have not been used {since}")
             {
-                Details = [.. own.Take(10).Select(r => $"{r.Index} on {r.Table} ({Size(r.Bytes)})"), "they serve features that may not have been used yet (search, key claims, exports); keep them"],
+                Details = [.. own.Take(10).Select(r => $"{r.Index} on {r.Table} ({ByteSize.Format(r.Bytes)})"), "they serve features that may not have been used yet (search, key claims, exports); keep them"],
             });
         }
 
@@ -54,7 +54,7 @@ internal static partial class PostgresDoctor
               AND (a.indnkeyatts < b.indnkeyatts OR a.indexrelid > b.indexrelid OR b.indisunique)
             ORDER BY 1
             """, cancellationToken));
-        return rows.Select(r => new HealthFinding("duplicate_index", Severity.Warning, $"index {r.Covered} on {r.Table} ({Size(r.Bytes)}) is covered by {r.Covering}")
+        return rows.Select(r => new HealthFinding("duplicate_index", Severity.Warning, $"index {r.Covered} on {r.Table} ({ByteSize.Format(r.Bytes)}) is covered by {r.Covering}")
         {
             Fix = $"DROP INDEX CONCURRENTLY {r.Covered};",
         });

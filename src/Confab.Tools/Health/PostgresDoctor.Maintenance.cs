@@ -36,7 +36,7 @@ internal static partial class PostgresDoctor
             var wasted = (row.Pages - row.ExpectedPages) * 8192;
             if (row.Pages >= 1280 && row.ExpectedPages > 0 && row.ExpectedPages < row.Pages * 0.5 && wasted >= 64 * MiB)
             {
-                findings.Add(new HealthFinding("bloat", Severity.Warning, $"{row.Table} is about {1 - row.ExpectedPages / row.Pages:P0} bloat (an estimated {Size((long)wasted)} more than its rows need)")
+                findings.Add(new HealthFinding("bloat", Severity.Warning, $"{row.Table} is about {1 - row.ExpectedPages / row.Pages:P0} bloat (an estimated {ByteSize.Format((long)wasted)} more than its rows need)")
                 {
                     Details = ["an estimate from planner statistics; pgstattuple measures exactly"],
                     Fix = $"VACUUM FULL {row.Table} (locks the table) or pg_repack; plain VACUUM makes the space reusable but does not return it",

@@ -124,19 +124,11 @@ internal static partial class PostgresDoctor
             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
             ORDER BY pg_total_relation_size(c.oid) DESC LIMIT 10
             """, cancellationToken));
-        return new HealthFinding("sizes", Severity.Info, $"database {Size(database)}; largest tables:")
+        return new HealthFinding("sizes", Severity.Info, $"database {ByteSize.Format(database)}; largest tables:")
         {
-            Details = rows.Select(r => $"{r.Name}: table {Size(r.Table)}, indexes {Size(r.Indexes)}, " + (r.Rows < 0 ? "not analyzed yet" : $"about {r.Rows:N0} rows")).ToList(),
+            Details = rows.Select(r => $"{r.Name}: table {ByteSize.Format(r.Table)}, indexes {ByteSize.Format(r.Indexes)}, " + (r.Rows < 0 ? "not analyzed yet" : $"about {r.Rows:N0} rows")).ToList(),
         };
     }
-
-    internal static string Size(long bytes) => bytes switch
-    {
-        < 1024 => $"{bytes} B",
-        < MiB => $"{bytes / 1024.0:0.0} KiB",
-        < 1024 * MiB => $"{bytes / (double)MiB:0.0} MiB",
-        _ => $"{bytes / (1024.0 * MiB):0.00} GiB",
-    };
 
     internal static string Duration(double seconds) => seconds switch
     {

@@ -44,7 +44,7 @@ internal static class SqliteDoctor
         var pageSize = await connection.ExecuteScalarAsync<long>(Sql("PRAGMA page_size", cancellationToken));
         var pages = await connection.ExecuteScalarAsync<long>(Sql("PRAGMA page_count", cancellationToken));
         var free = await connection.ExecuteScalarAsync<long>(Sql("PRAGMA freelist_count", cancellationToken));
-        var summary = $"{pages:N0} pages of {pageSize} bytes ({PostgresDoctor.Size(pages * pageSize)}), {free:N0} free ({PostgresDoctor.Size(free * pageSize)})";
+        var summary = $"{pages:N0} pages of {pageSize} bytes ({ByteSize.Format(pages * pageSize)}), {free:N0} free ({ByteSize.Format(free * pageSize)})";
         return free * pageSize >= 64 * MiB && free >= pages / 4
             ? new HealthFinding("pages", Severity.Warning, summary + ": a quarter or more of the file is unused") { Fix = "confab db maintain --vacuum (rewrites the file; the server waits meanwhile)" }
             : new HealthFinding("pages", Severity.Ok, summary);
@@ -54,7 +54,7 @@ internal static class SqliteDoctor
     {
         var wal = new FileInfo(path + "-wal");
         var bytes = wal.Exists ? wal.Length : 0;
-        var summary = $"write-ahead log {PostgresDoctor.Size(bytes)}";
+        var summary = $"write-ahead log {ByteSize.Format(bytes)}";
         return bytes >= 256 * MiB
             ? new HealthFinding("wal", Severity.Warning, summary + ": checkpoints are not keeping up")
             {
@@ -94,7 +94,7 @@ internal static class SqliteDoctor
                 "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 12", cancellationToken));
             return new HealthFinding("sizes", Severity.Info, "largest tables and indexes (dbstat):")
             {
-                Details = rows.Select(r => $"{r.Name}: {PostgresDoctor.Size(r.Bytes)}").ToList(),
+                Details = rows.Select(r => $"{r.Name}: {ByteSize.Format(r.Bytes)}").ToList(),
             };
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == 1)

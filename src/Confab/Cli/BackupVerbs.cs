@@ -88,7 +88,7 @@ internal static class BackupVerbs
     {
         var m = result.Manifest;
         context.Line($"Backed up [bold]{CliOutput.Esc(m.Source)}[/] ({CliOutput.Esc(m.Engine)}, schema version {m.SchemaVersion}) to {CliOutput.Esc(result.Path)}");
-        context.Line($"  {Size(m.Bytes)}, {m.Tables.Count} tables, {m.TotalRows:N0} rows, {m.Seconds:0.0} s, with {CliOutput.Esc(m.Tool)}"
+        context.Line($"  {Tools.ByteSize.Format(m.Bytes)}, {m.Tables.Count} tables, {m.TotalRows:N0} rows, {m.Seconds:0.0} s, with {CliOutput.Esc(m.Tool)}"
             + (m.Integrity is null ? string.Empty : $"; integrity_check: {CliOutput.Esc(m.Integrity)}"));
         context.Line($"  manifest: {CliOutput.Esc(BackupManifest.PathFor(result.Path))}");
         foreach (var name in result.Pruned)
@@ -125,11 +125,4 @@ internal static class BackupVerbs
             ? "[green]The restored database matches the manifest.[/]"
             : $"[red]The restored database does not match the manifest:[/] {CliOutput.Esc(string.Join("; ", result.Problems))}");
     }
-
-    private static string Size(long bytes) => bytes switch
-    {
-        < 1 << 20 => $"{bytes / 1024.0:0.0} KiB",
-        < 1 << 30 => $"{bytes / 1048576.0:0.0} MiB",
-        _ => $"{bytes / 1073741824.0:0.00} GiB",
-    };
 }

@@ -97,13 +97,7 @@ internal static class MaintainVerbs
         return command;
     }
 
-    private static string Size(long? bytes) => bytes switch
-    {
-        null => "-",
-        < 1 << 20 => $"{bytes / 1024.0:0.0} KiB",
-        < 1 << 30 => $"{bytes / 1048576.0:0.0} MiB",
-        _ => $"{bytes / 1073741824.0:0.00} GiB",
-    };
+    private static string Size(long? bytes) => bytes is { } b ? Tools.ByteSize.Format(b) : "-";
 
     /// <summary>Reports on the caller's thread, in order (Progress&lt;T&gt; posts to the thread pool).</summary>
     private sealed class SynchronousProgress(Action<MaintenanceStep> report) : IProgress<MaintenanceStep>
