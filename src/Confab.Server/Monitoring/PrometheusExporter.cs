@@ -77,8 +77,12 @@ public sealed class PrometheusExporter : IDisposable
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var labels = Labels(tags);
-            var point = points.GetOrAdd(labels, _ => new Point(histogram ? Buckets(instrument) : []));
+            var labels = PrometheusLabels.Write(tags);
+            if (!points.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(labels, out var point))
+            {
+                point = points.GetOrAdd(labels.ToString(), _ => new Point(histogram ? Buckets(instrument) : []));
+            }
+
             lock (point)
             {
                 if (histogram)
@@ -148,24 +152,6 @@ public sealed class PrometheusExporter : IDisposable
 
         private static string Number(double value) => double.IsPositiveInfinity(value) ? "+Inf" : value.ToString("R", CultureInfo.InvariantCulture);
 
-        private static string Labels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
-        {
-            if (tags.Length == 0)
-            {
-                return string.Empty;
-            }
-
-            var pairs = new List<string>(tags.Length);
-            foreach (var (key, value) in tags)
-            {
-                var text = Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty;
-                pairs.Add($"{Sanitize(key)}=\"{text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)}\"");
-            }
-
-            pairs.Sort(StringComparer.Ordinal);
-            return string.Join(',', pairs);
-        }
-
         private static double[] Buckets(Instrument instrument) =>
             instrument switch
             {
@@ -224,10 +210,13 @@ public sealed class PrometheusExporter : IDisposable
 
         public void Observe(double value)
         {
-            var i = Array.FindIndex(Bounds, b => value <= b);
-            if (i >= 0)
+            for (var i = 0; i < Bounds.Length; i++)
             {
-                Counts[i]++;
+                if (value <= Bounds[i])
+                {
+                    Counts[i]++;
+                    break;
+                }
             }
 
             Sum += value;
