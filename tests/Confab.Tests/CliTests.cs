@@ -27,6 +27,26 @@ public class CliTests
     }
 
     [Theory]
+    [InlineData("--keep 0", "db", "backup", "--keep", "0")]
+    [InlineData("--keep-days", "db", "backup", "--keep-days", "-3")]
+    [InlineData("--jobs", "db", "backup", "--jobs", "0")]
+    [InlineData("--jobs", "db", "restore", "x.sqlite", "--jobs", "65")]
+    [InlineData("BACKUP", "db", "restore")]
+    [InlineData("--long-running-seconds", "db", "doctor", "--long-running-seconds", "0")]
+    [InlineData("--days", "db", "stats", "--days", "0")]
+    [InlineData("--retention-days", "db", "maintain", "--retention-days", "-1")]
+    [InlineData("--metrics-port", "db", "port", "--from", "sqlite:/nonexistent/a.db", "--to", "sqlite:/nonexistent/b.db", "--metrics-port", "70000")]
+    [InlineData("xml", "serve", "--log-format", "xml")]
+    public async Task Out_of_range_options_of_the_operations_verbs_are_usage_errors_that_name_the_option(string named, params string[] args)
+    {
+        var sqlite = Path.Combine(Path.GetTempPath(), $"confab-untouched-{Guid.NewGuid():N}.db");
+        var (code, _, error) = await RunAsync([.. args, "--db", $"sqlite:{sqlite}"]);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains(named.Split(' ')[0], error, StringComparison.Ordinal);
+        Assert.False(File.Exists(sqlite));
+    }
+
+    [Theory]
     [InlineData("mysql://root@localhost/chat")]
     [InlineData("postgres://u@localhost:notaport/db")]
     [InlineData("sqlite:")]

@@ -103,16 +103,27 @@ public sealed class BackupManifest
         BackupManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<BackupManifest>(await File.ReadAllTextAsync(manifestPath, cancellationToken), Json);
+            // The format first: a newer confab's manifest may have members this one cannot bind, and is not damaged.
+            var text = await File.ReadAllTextAsync(manifestPath, cancellationToken);
+            using (var document = JsonDocument.Parse(text))
+            {
+                var format = document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("format", out var f) && f.TryGetInt32(out var n) ? n : (int?)null;
+                if (format != CurrentFormat)
+                {
+                    throw new StorageOperationException($"the manifest {manifestPath} is of a format this confab does not read ({format?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}; this confab reads {CurrentFormat})");
+                }
+            }
+
+            manifest = JsonSerializer.Deserialize<BackupManifest>(text, Json);
         }
         catch (JsonException ex)
         {
             throw new StorageOperationException($"the manifest {manifestPath} is damaged: {ex.Message}", ex);
         }
 
-        if (manifest is null || manifest.Format != CurrentFormat)
+        if (manifest is null)
         {
-            throw new StorageOperationException($"the manifest {manifestPath} is of a format this confab does not read ({manifest?.Format})");
+            throw new StorageOperationException($"the manifest {manifestPath} is damaged: it is empty");
         }
 
         return (manifest, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifest.Name));

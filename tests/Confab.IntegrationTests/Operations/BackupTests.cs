@@ -241,6 +241,27 @@ public class BackupTests
     }
 
     [Fact]
+    public async Task A_damaged_or_foreign_manifest_is_refused_before_anything_is_written()
+    {
+        await using var source = await PortFixtures.SourceAsync(TestDatabase.Sqlite, messages: 20);
+        using var folder = new TempFolder();
+        var backup = await BackupAsync(source, new BackupOptions { Out = folder.Path });
+        var manifest = BackupManifest.PathFor(backup.Path);
+        var target = Path.Combine(folder.Path, "restored.db");
+
+        await File.WriteAllTextAsync(manifest, "{ \"format\": 1, \"engine\": ");
+        var damaged = await ConfabProcess.RunAsync("db", "restore", backup.Path, "--db", "sqlite:" + target);
+        Assert.Equal(1, damaged.Code);
+        Assert.Contains("is damaged", damaged.Error, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(manifest, "{ \"format\": 7 }");
+        var foreign = await ConfabProcess.RunAsync("db", "restore", backup.Path, "--db", "sqlite:" + target);
+        Assert.Equal(1, foreign.Code);
+        Assert.Contains("format this confab does not read", foreign.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(target));
+    }
+
+    [Fact]
     public async Task Backup_verify_fails_when_the_backup_does_not_restore_to_its_manifest()
     {
         await using var source = await PortFixtures.SourceAsync(TestDatabase.Sqlite, messages: 50);
