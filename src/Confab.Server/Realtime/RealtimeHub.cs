@@ -24,8 +24,6 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
     private readonly ILogger<RealtimeHub> logger;
     private readonly TimeProvider clock;
     private readonly ConcurrentDictionary<SocketConnection, byte> connections = new();
-
-    internal Monitoring.ConfabMetrics Metrics { get; }
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<SocketConnection, byte>> byConversation = new();
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<SocketConnection, byte>> byUser = new();
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<SocketConnection, byte>> bySession = new();
@@ -34,6 +32,8 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
     private Task? sessionSweep;
     private Task? presenceLoop;
     private volatile bool started;
+
+    internal Monitoring.ConfabMetrics Metrics { get; }
 
     public RealtimeHub(
         ConfabDatabase database, EventStreams streams, EventCache cache, IOptions<RealtimeOptions> options, ILogger<RealtimeHub> logger, TimeProvider clock,

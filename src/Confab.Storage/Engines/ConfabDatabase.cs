@@ -50,7 +50,8 @@ public abstract class ConfabDatabase : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
-    protected static async Task<T> RunInTransactionAsync<T>(
+    /// <summary>Runs <paramref name="work"/> in a transaction on <paramref name="connection"/> and commits it, measuring how long it took (meter "Confab.Storage").</summary>
+    protected async Task<T> RunInTransactionAsync<T>(
         DbConnection connection,
         IsolationLevel isolation,
         Func<DbConnection, DbTransaction, Task<T>> work,
@@ -59,7 +60,6 @@ public abstract class ConfabDatabase : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(work);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var engine = connection is Microsoft.Data.Sqlite.SqliteConnection ? DatabaseEngine.Sqlite : DatabaseEngine.Postgres;
         var committed = false;
         try
         {
@@ -71,7 +71,7 @@ public abstract class ConfabDatabase : IAsyncDisposable
         }
         finally
         {
-            StorageMetrics.Wrote(engine, System.Diagnostics.Stopwatch.GetElapsedTime(started), committed);
+            StorageMetrics.Wrote(Engine, System.Diagnostics.Stopwatch.GetElapsedTime(started), committed);
         }
     }
 }

@@ -26,7 +26,7 @@ public static class EngineUpkeep
     }
 
     /// <summary><c>PRAGMA wal_checkpoint(MODE)</c>: whether it was blocked, the log's pages, and the pages written back.</summary>
-    public static async Task<(bool Busy, long LogPages, long Checkpointed)> CheckpointAsync(DbConnection connection, string mode, CancellationToken cancellationToken)
+    private static async Task<(bool Busy, long LogPages, long Checkpointed)> CheckpointAsync(DbConnection connection, string mode, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         await using var command = connection.CreateCommand();
