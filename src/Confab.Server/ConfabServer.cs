@@ -89,7 +89,7 @@ public static class ConfabServer
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
-        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapConfabApiDocument();
         app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi().MapSearchApi().MapKeysApi().MapAdminApi().MapAttachmentsApi();
         app.MapGatewayApi();
         app.MapMetricsApi();
@@ -219,7 +219,7 @@ public static class ConfabServer
         services.AddWebEncoders();
         services.AddOptions<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions>(BearerAuthenticationHandler.SchemeName);
         services.AddAuthorization();
-        services.AddOpenApi();
+        services.AddConfabApiDocument();
         services.AddRateLimiter(limiter =>
         {
             limiter.AddPolicy(AuthApi.RateLimitPolicy, context =>

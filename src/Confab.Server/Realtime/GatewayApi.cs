@@ -18,7 +18,9 @@ public static class GatewayApi
 {
     public static IEndpointRouteBuilder MapGatewayApi(this IEndpointRouteBuilder app)
     {
-        app.Map("/api/v1/ws", AcceptAsync).ExcludeFromDescription();
+        // GET is the HTTP/1.1 upgrade, CONNECT the HTTP/2 one; the frames are described in docs/protocol.md.
+        app.MapMethods("/api/v1/ws", [HttpMethods.Get, HttpMethods.Connect], AcceptAsync).WithTags("realtime")
+            .WithSummary("The WebSocket channel (docs/protocol.md); the access token goes in the first frame, never in the URL.");
         app.MapGet("/api/v1/conversations/{id:guid}/events", EventsAsync).RequireAuthorization().WithTags("realtime");
         app.MapGet("/api/v1/users/{id:guid}/presence", (Guid id, RealtimeHub hub, Chat.Users.UserDirectory users, HttpContext http, CancellationToken ct) =>
             PresenceAsync(id, hub, users, http, ct)).RequireAuthorization().WithTags("realtime");
