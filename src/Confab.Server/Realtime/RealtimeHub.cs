@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
 using Confab.Chat.Realtime;
 using Confab.Storage.Engines;
 using Microsoft.Extensions.Hosting;
@@ -156,16 +154,16 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
     }
 
     internal Task PublishTypingAsync(Guid conversationId, Guid userId, bool typing) =>
-        PublishAsync(string.Create(CultureInfo.InvariantCulture, $"t:{NodeId}:{conversationId}:{userId}:{(typing ? 1 : 0)}"));
+        PublishAsync(new Signal.Typing(NodeId, conversationId, userId, typing));
 
     /// <summary>What the nodes know of a user's presence right now.</summary>
     public string PresenceOf(Guid userId) => presence.Effective(userId);
 
-    private async Task PublishAsync(string payload)
+    private async Task PublishAsync(Signal signal)
     {
         try
         {
-            await signals.PublishAsync(payload, stopping.Token);
+            await signals.PublishAsync(Signal.Encode(signal), stopping.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -189,12 +187,10 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
 
     private void Dispatch(string payload)
     {
-        var parts = payload.Split(':');
-        switch (parts[0])
+        switch (Signal.Decode(payload))
         {
-            case "c" when parts.Length == 3:
-                var conversation = Guid.Parse(parts[1]);
-                cache.Note(conversation, long.Parse(parts[2], CultureInfo.InvariantCulture));
+            case Signal.ConversationChanged(var conversation, var seq):
+                cache.Note(conversation, seq);
                 if (byConversation.TryGetValue(conversation, out var followers))
                 {
                     foreach (var connection in followers.Keys)
@@ -204,8 +200,8 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
                 }
 
                 break;
-            case "u" when parts.Length == 3:
-                if (byUser.TryGetValue(Guid.Parse(parts[1]), out var sockets))
+            case Signal.UserChanged(var user, _):
+                if (byUser.TryGetValue(user, out var sockets))
                 {
                     foreach (var connection in sockets.Keys)
                     {
@@ -214,8 +210,8 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
                 }
 
                 break;
-            case "s" when parts.Length == 3:
-                if (bySession.TryGetValue(Guid.Parse(parts[2]), out var sessionSockets))
+            case Signal.SessionRevoked(_, var family):
+                if (bySession.TryGetValue(family, out var sessionSockets))
                 {
                     foreach (var connection in sessionSockets.Keys)
                     {
@@ -224,22 +220,22 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
                 }
 
                 break;
-            case "t" when parts.Length == 5:
-                DeliverTyping(Guid.Parse(parts[2]), Guid.Parse(parts[3]), parts[4] == "1");
+            case Signal.Typing typing:
+                DeliverTyping(typing.ConversationId, typing.UserId, typing.Started);
                 break;
-            case "p" when parts.Length == 4 && parts[1] != NodeId:
-                if (presence.Remote(parts[1], Guid.Parse(parts[2]), parts[3]) is { } remoteChange)
+            case Signal.Presence remote when remote.Node != NodeId:
+                if (presence.Remote(remote.Node, remote.UserId, remote.State) is { } remoteChange)
                 {
-                    _ = DeliverPresenceAsync(Guid.Parse(parts[2]), remoteChange, store: false);
+                    _ = DeliverPresenceAsync(remote.UserId, remoteChange, store: false);
                 }
 
                 break;
-            case "h" when parts.Length == 4 && parts[1] != NodeId:
-                foreach (var id in parts[3].Split(',', StringSplitOptions.RemoveEmptyEntries))
+            case Signal.Heartbeat beat when beat.Node != NodeId:
+                foreach (var id in beat.Users)
                 {
-                    if (presence.Remote(parts[1], Guid.Parse(id), parts[2]) is { } refreshed)
+                    if (presence.Remote(beat.Node, id, beat.State) is { } refreshed)
                     {
-                        _ = DeliverPresenceAsync(Guid.Parse(id), refreshed, store: false);
+                        _ = DeliverPresenceAsync(id, refreshed, store: false);
                     }
                 }
 
@@ -286,7 +282,7 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
     /// <summary>A local change of a user's presence: tell the other nodes, store it, deliver it here.</summary>
     private async Task AnnounceAsync(Guid userId, PresenceChange change)
     {
-        await PublishAsync($"p:{NodeId}:{userId}:{change.Local}");
+        await PublishAsync(new Signal.Presence(NodeId, userId, change.Local));
         if (change.Effective is not null)
         {
             await DeliverPresenceAsync(userId, change, store: true);
@@ -357,15 +353,9 @@ public sealed partial class RealtimeHub : IHostedService, IAsyncDisposable
             {
                 foreach (var (state, users) in presence.LocalStates())
                 {
-                    foreach (var chunk in users.Chunk(150))
+                    foreach (var chunk in users.Chunk(Signal.HeartbeatChunk))
                     {
-                        var ids = new StringBuilder();
-                        foreach (var id in chunk)
-                        {
-                            ids.Append(id).Append(',');
-                        }
-
-                        await PublishAsync($"h:{NodeId}:{state}:{ids}");
+                        await PublishAsync(new Signal.Heartbeat(NodeId, state, chunk));
                     }
                 }
             }

@@ -288,7 +288,7 @@ public sealed partial class SocketConnection
                     cursors[conversation] = e.Seq;
                 }
 
-                if (e.Kind == "conversation.deleted" || (e.Kind == "member.removed" && AboutMe(e.Payload)))
+                if (e.Kind == EventKind.ConversationDeleted || (e.Kind == EventKind.MemberRemoved && EventPayload.Read<MemberChange>(e.Payload)?.UserId == UserId))
                 {
                     Unfollow(conversation);
                     return;
@@ -321,22 +321,22 @@ public sealed partial class SocketConnection
                     userCursor = e.Seq;
                 }
 
-                if (e.Kind == "conversation.joined" && ConversationOf(e.Payload) is { } joined)
+                if (e.Kind == UserEventKind.ConversationJoined && EventPayload.Read<ConversationJoined>(e.Payload) is { } joined)
                 {
                     lock (gate)
                     {
-                        if (!cursors.ContainsKey(joined.Id))
+                        if (!cursors.ContainsKey(joined.ConversationId))
                         {
-                            cursors[joined.Id] = joined.AfterSeq;
-                            hub.Follow(this, joined.Id);
+                            cursors[joined.ConversationId] = joined.AfterSeq;
+                            hub.Follow(this, joined.ConversationId);
                         }
                     }
 
-                    await PumpConversationAsync(joined.Id, cancellationToken);
+                    await PumpConversationAsync(joined.ConversationId, cancellationToken);
                 }
-                else if (e.Kind == "conversation.left" && ConversationOf(e.Payload) is { } left)
+                else if (e.Kind == UserEventKind.ConversationLeft && EventPayload.Read<ConversationLeft>(e.Payload) is { } left)
                 {
-                    Unfollow(left.Id);
+                    Unfollow(left.ConversationId);
                 }
             }
 
@@ -356,24 +356,6 @@ public sealed partial class SocketConnection
         }
 
         hub.Unfollow(this, conversation);
-    }
-
-    private bool AboutMe(string payload)
-    {
-        using var document = JsonDocument.Parse(payload);
-        return document.RootElement.TryGetProperty("userId", out var user) && user.TryGetGuid(out var id) && id == UserId;
-    }
-
-    private static (Guid Id, long AfterSeq)? ConversationOf(string payload)
-    {
-        using var document = JsonDocument.Parse(payload);
-        var root = document.RootElement;
-        if (!root.TryGetProperty("conversationId", out var id) || !id.TryGetGuid(out var conversation))
-        {
-            return null;
-        }
-
-        return (conversation, root.TryGetProperty("afterSeq", out var seq) && seq.TryGetInt64(out var after) ? after : 0);
     }
 
     private async Task ReadLoopAsync(CancellationToken cancellationToken)
