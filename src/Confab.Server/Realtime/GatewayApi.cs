@@ -3,6 +3,7 @@ using Confab.Chat.Messages;
 using Confab.Chat.Realtime;
 using Confab.Chat.Sessions;
 using Confab.Server.Auth;
+using Confab.Server.Messaging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -73,13 +74,28 @@ public static class GatewayApi
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        var address = context.Connection.RemoteIpAddress;
+        if (!hub.Connections.TryAdmit(address))
         {
-            KeepAliveInterval = TimeSpan.FromSeconds(hub.Options.KeepAliveSeconds),
-            KeepAliveTimeout = TimeSpan.FromSeconds(hub.Options.KeepAliveSeconds),
-        });
-        var connection = new SocketConnection(socket, hub, streams, cache, sessions, sending, messages, json.Value.SerializerOptions, loggers.CreateLogger<SocketConnection>(), clock);
-        await connection.RunAsync(context.RequestAborted);
+            context.Response.Headers.RetryAfter = "60";
+            await Problem(context, StatusCodes.Status429TooManyRequests, ErrorCodes.TooManySockets, $"At most {hub.Options.MaxSocketsPerAddress} sockets per client address.");
+            return;
+        }
+
+        try
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+            {
+                KeepAliveInterval = TimeSpan.FromSeconds(hub.Options.KeepAliveSeconds),
+                KeepAliveTimeout = TimeSpan.FromSeconds(hub.Options.KeepAliveSeconds),
+            });
+            var services = new SocketServices(hub, streams, cache, sessions, sending, messages, json.Value.SerializerOptions, loggers.CreateLogger<SocketConnection>(), clock);
+            await new SocketConnection(socket, services).RunAsync(context.RequestAborted);
+        }
+        finally
+        {
+            hub.Connections.Release(address);
+        }
     }
 
     private static Task Problem(HttpContext context, int status, string code, string title) =>
