@@ -12,4 +12,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
     public static partial void Unhandled(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "The database was unavailable for {Method} {Path}; answered 503")]
+    public static partial void StorageUnavailable(ILogger logger, Exception exception, string method, string path);
 }

@@ -40,6 +40,9 @@ public sealed class EventStreams(ConfabDatabase database, TimeProvider clock)
 {
     public const int MaxPage = 1000;
 
+    /// <summary>A REST page stops after this many bytes of payloads and message contents (one event at least), whatever its limit.</summary>
+    public const int MaxPageBytes = 1024 * 1024;
+
     private const string EventColumns =
         """
         e.conversation_id AS ConversationId, e.seq AS Seq, e.kind AS Kind, e.actor_id AS ActorId, e.message_id AS MessageId,
@@ -64,11 +67,13 @@ public sealed class EventStreams(ConfabDatabase database, TimeProvider clock)
 
     /// <summary>
     /// Events after <paramref name="afterSeq"/> in seq order, at most <paramref name="limit"/>; null when the user is not
-    /// a member (a deleted group still shows its members the deletion event).
+    /// a member. Of a deleted group its members read the deletion event only (the last), so a follower learns of it and
+    /// nobody pages the rest any more.
     /// </summary>
     public async Task<IReadOnlyList<ConversationEvent>?> ReadAsync(Guid userId, Guid conversationId, long afterSeq, int limit, CancellationToken cancellationToken)
     {
         const string Member = "SELECT 1 FROM participants WHERE conversation_id = @conversationId AND user_id = @userId AND left_at IS NULL";
+        const string Visible = "SELECT 1 FROM conversations c WHERE c.id = @conversationId AND (c.deleted_at IS NULL OR e.seq = c.last_seq)";
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
 
         // Membership rides along with the read; only an empty page needs a second look to tell "nothing new" from "not a member".
@@ -77,7 +82,7 @@ public sealed class EventStreams(ConfabDatabase database, TimeProvider clock)
                 $"""
                 SELECT {EventColumns}
                 FROM conversation_events e LEFT JOIN messages m ON m.id = e.message_id
-                WHERE e.conversation_id = @conversationId AND e.seq > @afterSeq AND EXISTS ({Member})
+                WHERE e.conversation_id = @conversationId AND e.seq > @afterSeq AND EXISTS ({Member}) AND EXISTS ({Visible})
                 ORDER BY e.seq
                 LIMIT @limit
                 """,
@@ -94,7 +99,10 @@ public sealed class EventStreams(ConfabDatabase database, TimeProvider clock)
         return events;
     }
 
-    /// <summary>The same as <see cref="ReadAsync"/> for the REST edge: a non-member gets a 404 and the page says whether more follows.</summary>
+    /// <summary>
+    /// The same as <see cref="ReadAsync"/> for the REST edge: a non-member, or anyone once the group is deleted, gets a
+    /// 404; the page stops at <paramref name="limit"/> events or <see cref="MaxPageBytes"/>, and says whether more follows.
+    /// </summary>
     public async Task<(IReadOnlyList<ConversationEvent> Items, bool HasMore)> PageAsync(Guid userId, Guid conversationId, long afterSeq, int limit, CancellationToken cancellationToken)
     {
         if (limit is < 1 or > MaxPage)
@@ -107,8 +115,39 @@ public sealed class EventStreams(ConfabDatabase database, TimeProvider clock)
             throw ChatException.Invalid("after", "must not be negative");
         }
 
+        if (await IsDeletedAsync(conversationId, cancellationToken))
+        {
+            throw Membership.NotFound();
+        }
+
         var rows = await ReadAsync(userId, conversationId, afterSeq, limit + 1, cancellationToken) ?? throw Membership.NotFound();
-        return (rows.Take(limit).ToList(), rows.Count > limit);
+        var page = new List<ConversationEvent>();
+        long bytes = 0;
+        foreach (var row in rows.Take(limit))
+        {
+            bytes += Size(row);
+            if (page.Count > 0 && bytes > MaxPageBytes)
+            {
+                break;
+            }
+
+            page.Add(row);
+        }
+
+        return (page, rows.Count > page.Count);
+    }
+
+    /// <summary>What an event weighs in a page: its payload and its message's content, plus the fields around them.</summary>
+    private static long Size(ConversationEvent e) =>
+        256 + e.Payload.Length + (e.Message?.Body?.Length ?? 0) + (e.Message?.Ciphertext?.Length * 4 / 3 ?? 0);
+
+    private async Task<bool> IsDeletedAsync(Guid conversationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM conversations WHERE id = @conversationId AND deleted_at IS NOT NULL",
+            new { conversationId },
+            cancellationToken: cancellationToken)) > 0;
     }
 
     public async Task<IReadOnlyList<UserEvent>> ReadUserAsync(Guid userId, long afterSeq, int limit, CancellationToken cancellationToken)

@@ -13,6 +13,7 @@ public static class ProblemCodes
     public const string PayloadTooLarge = "payload_too_large";
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string RateLimited = "rate_limited";
+    public const string Unavailable = "unavailable";
     public const string Internal = "internal_error";
 
     public static int Status(ChatErrorKind kind) => kind switch
@@ -36,6 +37,7 @@ public static class ProblemCodes
         StatusCodes.Status413PayloadTooLarge => PayloadTooLarge,
         StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType,
         StatusCodes.Status429TooManyRequests => RateLimited,
+        StatusCodes.Status503ServiceUnavailable => Unavailable,
         _ => Internal,
     };
 }

@@ -55,6 +55,14 @@ public static class ProblemHandling
                     httpContext.Response.Headers.RetryAfter = Math.Ceiling(wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
             }
+            else if (StorageFailure.Is(exception))
+            {
+                // Nothing about the request was wrong: the database is out of reach or busy, and a retry may succeed.
+                ServerLog.StorageUnavailable(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+                problem = new ProblemDetails { Status = StatusCodes.Status503ServiceUnavailable, Title = "The database is unavailable right now; try again shortly." };
+                problem.Extensions["code"] = ProblemCodes.Unavailable;
+                httpContext.Response.Headers.RetryAfter = StorageFailure.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
             else
             {
                 ServerLog.Unhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);

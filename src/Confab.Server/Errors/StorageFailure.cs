@@ -17,10 +17,10 @@ public static class StorageFailure
         || IsServerGone(exception)
         || (exception.InnerException is { } inner && inner != exception && Is(inner));
 
-    // A connection cut by the server (administrator shutdown, crash recovery, connection exceptions) or a server out of
-    // resources: the next connection may well work.
+    // A connection cut by the server (administrator shutdown, crash recovery, connection exceptions), a server out of
+    // resources, or a lock wait that ran out (lock_timeout, PostgreSQL's SQLITE_BUSY): the next try may well work.
     private static bool IsServerGone(Exception exception) =>
         exception is Npgsql.PostgresException pg
         && (pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal)
-            || pg.SqlState.StartsWith("53", StringComparison.Ordinal));
+            || pg.SqlState.StartsWith("53", StringComparison.Ordinal) || pg.SqlState == Npgsql.PostgresErrorCodes.LockNotAvailable);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Confab.Chat.Realtime;
+using Microsoft.Extensions.Options;
 
 namespace Confab.Server.Realtime;
 
@@ -8,14 +9,30 @@ namespace Confab.Server.Realtime;
 /// The newest events of each busy conversation, with their frames already built, shared by this node's sockets:
 /// when a change wakes ten followers, one of them reads it from the database and the other nine take it from
 /// here. Only a contiguous run of seqs is kept, so a reader either gets exactly what follows its cursor or
-/// goes to the database; nothing here can skip or repeat a seq.
+/// goes to the database; nothing here can skip or repeat a seq. Bounded by bytes, not entries
+/// (<see cref="RealtimeOptions.EventCacheMegabytes"/> in all; one conversation at most a 64th of it), so large
+/// frames cannot pin memory: what does not fit is read from the database again.
 /// </summary>
-public sealed class EventCache(EventStreams streams)
+public sealed class EventCache
 {
     private const int PerConversation = 256;
-    private const int MaxConversations = 20_000;
 
     private readonly ConcurrentDictionary<Guid, Window> windows = new();
+    private readonly EventStreams streams;
+    private readonly long budget;
+    private readonly long perWindow;
+    private long held;
+
+    public EventCache(EventStreams streams, IOptions<RealtimeOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.streams = streams;
+        budget = options.Value.EventCacheMegabytes * 1024L * 1024L;
+        perWindow = Math.Max(64 * 1024, budget / 64);
+    }
+
+    /// <summary>Bytes the cache holds now (an estimate: frames, payloads and message bodies).</summary>
+    public long HeldBytes => Interlocked.Read(ref held);
 
     /// <summary>A change committed with this seq (from a signal): a window that ends before it is not the end.</summary>
     public void Note(Guid conversationId, long seq)
@@ -27,7 +44,13 @@ public sealed class EventCache(EventStreams streams)
     }
 
     /// <summary>Signals may have been missed: forget everything, so readers go to the database.</summary>
-    public void Clear() => windows.Clear();
+    public void Clear()
+    {
+        foreach (var key in windows.Keys)
+        {
+            Evict(key);
+        }
+    }
 
     /// <summary>
     /// Events after <paramref name="afterSeq"/> (at most <paramref name="limit"/>) with their frames; null when the
@@ -37,7 +60,7 @@ public sealed class EventCache(EventStreams streams)
     public async Task<IReadOnlyList<(ConversationEvent Event, byte[] Frame)>?> ReadAsync(
         Guid userId, Guid conversationId, long afterSeq, int limit, JsonSerializerOptions json, CancellationToken cancellationToken)
     {
-        var window = windows.GetOrAdd(conversationId, _ => new Window());
+        var window = windows.GetOrAdd(conversationId, _ => new Window(this));
         if (window.TryServe(afterSeq, limit) is { } hit)
         {
             return hit;
@@ -60,10 +83,17 @@ public sealed class EventCache(EventStreams streams)
 
             var result = events.Select(e => (e, Frames.Event(e, json))).ToList();
             window.Append(afterSeq, result, reachedEnd: result.Count < limit);
-            if (windows.Count > MaxConversations)
+            if (HeldBytes > budget)
             {
-                // Crude but bounded: start over rather than track recency per conversation.
-                windows.Clear();
+                // Crude but bounded: drop whole windows (the one just filled last) rather than track recency.
+                foreach (var key in windows.Keys.Where(k => k != conversationId).Append(conversationId))
+                {
+                    Evict(key);
+                    if (HeldBytes <= budget * 3 / 4)
+                    {
+                        break;
+                    }
+                }
             }
 
             return result;
@@ -74,9 +104,23 @@ public sealed class EventCache(EventStreams streams)
         }
     }
 
-    private sealed class Window
+    /// <summary>What an entry costs: its frame, and the event and message it was built from (UTF-16 strings).</summary>
+    private static long Cost(ConversationEvent e, byte[] frame) =>
+        256 + frame.Length + (2L * e.Payload.Length) + (2L * (e.Message?.Body?.Length ?? 0)) + (e.Message?.Ciphertext?.Length ?? 0);
+
+    private void Evict(Guid conversationId)
+    {
+        if (windows.TryRemove(conversationId, out var window))
+        {
+            window.Release();
+        }
+    }
+
+    private sealed class Window(EventCache owner)
     {
         private readonly List<(ConversationEvent Event, byte[] Frame)> items = [];
+        private long bytes;
+        private bool released;
 
         // True when the last read that ended the window reached the end of the log at that moment; a signal
         // for a later seq makes the window's end stale again.
@@ -127,6 +171,12 @@ public sealed class EventCache(EventStreams streams)
 
             lock (items)
             {
+                if (released)
+                {
+                    // Evicted while this read ran: a reader that kept it would hold bytes nobody counts.
+                    return;
+                }
+
                 if (items.Count > 0 && read[^1].Event.Seq <= items[^1].Event.Seq && afterSeq != items[^1].Event.Seq)
                 {
                     // An older run than the one held: keep the newer one.
@@ -136,23 +186,52 @@ public sealed class EventCache(EventStreams streams)
                 complete = reachedEnd;
                 // An edit or deletion changes what earlier frames show: an edited or erased body must not be
                 // replayed from memory, so the window restarts after it.
-                if (read.Any(r => EventKind.RewritesMessage(r.Event.Kind)))
-                {
-                    items.Clear();
-                }
-
-                if (items.Count > 0 && afterSeq != items[^1].Event.Seq)
+                if (read.Any(r => EventKind.RewritesMessage(r.Event.Kind))
+                    || (items.Count > 0 && afterSeq != items[^1].Event.Seq))
                 {
                     // Not adjacent to what is held: keep the newer run only.
-                    items.Clear();
+                    ClearItems();
                 }
 
-                items.AddRange(read);
-                if (items.Count > PerConversation)
+                foreach (var item in read)
                 {
-                    items.RemoveRange(0, items.Count - PerConversation);
+                    items.Add(item);
+                    Add(Cost(item.Event, item.Frame));
                 }
+
+                var drop = 0;
+                var dropped = 0L;
+                while (drop < items.Count && (items.Count - drop > PerConversation || bytes - dropped > owner.perWindow))
+                {
+                    dropped += Cost(items[drop].Event, items[drop].Frame);
+                    drop++;
+                }
+
+                items.RemoveRange(0, drop);
+                Add(-dropped);
             }
+        }
+
+        /// <summary>The window left the cache: its bytes no longer count.</summary>
+        public void Release()
+        {
+            lock (items)
+            {
+                released = true;
+                ClearItems();
+            }
+        }
+
+        private void ClearItems()
+        {
+            items.Clear();
+            Add(-bytes);
+        }
+
+        private void Add(long delta)
+        {
+            bytes += delta;
+            Interlocked.Add(ref owner.held, delta);
         }
     }
 }

@@ -269,8 +269,11 @@ internal sealed class StreamPump(SocketConnection connection, SocketTransport tr
                     cursors[conversation] = e.Seq;
                 }
 
+                // A removal of this user ends the stream unless they were added again since (a resume from an old cursor
+                // replays the removal of a member who is back).
                 if (e.Kind == EventKind.ConversationDeleted
-                    || (e.Kind == EventKind.MemberRemoved && EventPayload.Read<MemberChange>(e.Payload)?.UserId == UserId))
+                    || (e.Kind == EventKind.MemberRemoved && EventPayload.Read<MemberChange>(e.Payload)?.UserId == UserId
+                        && !await services.Streams.IsMemberAsync(UserId, conversation, cancellationToken)))
                 {
                     Unfollow(conversation);
                     return;

@@ -32,6 +32,14 @@ public sealed class ServerHost : IAsyncDisposable
     public static async Task<ServerHost> StartAsync(string engine, IReadOnlyDictionary<string, string?>? settings = null) =>
         await StartAsync(await TestDatabase.CreateAsync(engine), Directory.CreateTempSubdirectory("confab-data-").FullName, settings);
 
+    /// <summary>A server over a fresh database whose connection settings are adjusted first (e.g. a short lock wait).</summary>
+    public static async Task<ServerHost> StartAsync(string engine, Func<Storage.Engines.DatabaseTarget, Storage.Engines.DatabaseTarget> adjust, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(adjust);
+        var database = await TestDatabase.CreateAsync(engine);
+        return await StartAsync(database, adjust(database.Target), Directory.CreateTempSubdirectory("confab-data-").FullName, settings);
+    }
+
     /// <summary>Another node on the same database and data directory; disposing it leaves both to the first.</summary>
     public static async Task<ServerHost> StartNodeAsync(ServerHost first, IReadOnlyDictionary<string, string?>? settings = null)
     {
@@ -41,7 +49,11 @@ public sealed class ServerHost : IAsyncDisposable
         return node;
     }
 
-    private static async Task<ServerHost> StartAsync(TestDatabase database, string dataDir, IReadOnlyDictionary<string, string?>? settings)
+    private static Task<ServerHost> StartAsync(TestDatabase database, string dataDir, IReadOnlyDictionary<string, string?>? settings) =>
+        StartAsync(database, database.Target, dataDir, settings);
+
+    private static async Task<ServerHost> StartAsync(
+        TestDatabase database, Storage.Engines.DatabaseTarget target, string dataDir, IReadOnlyDictionary<string, string?>? settings)
     {
         var overrides = new Dictionary<string, string?>
         {
@@ -55,7 +67,7 @@ public sealed class ServerHost : IAsyncDisposable
             overrides[key] = value;
         }
 
-        var app = ConfabServer.Build(database.Target, overrides);
+        var app = ConfabServer.Build(target, overrides);
         var addresses = await ConfabServer.StartAsync(app, CancellationToken.None);
         return new ServerHost(database, app, new Uri(addresses[0]), dataDir);
     }
