@@ -144,7 +144,7 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
         return await database.WriteAsync(
             async (connection, transaction) =>
             {
-                await Membership.RequireAsync(connection, transaction, conversationId, caller, cancellationToken);
+                await ConversationLock.RequireMemberAsync(connection, transaction, database.Engine, conversationId, caller, cancellationToken);
                 var current = await connection.QuerySingleAsync<(long ReadSeq, long DeliveredSeq, long LastSeq)>(new CommandDefinition(
                     """
                     SELECT p.last_read_seq, p.last_delivered_seq, c.last_seq
@@ -159,6 +159,7 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
                     throw ChatException.Invalid("seq", $"is beyond the conversation's last seq ({current.LastSeq})");
                 }
 
+                seq = await LastReadableSeqAsync(connection, transaction, conversationId, seq, cancellationToken);
                 var moves = read ? seq > current.ReadSeq : seq > current.DeliveredSeq;
                 if (moves)
                 {
@@ -169,6 +170,26 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
             },
             cancellationToken);
     }
+
+    /// <summary>
+    /// A receipt is itself an event with a seq, so a watermark that could rest on a receipt would let a client read at
+    /// lastSeq, then at the seq that receipt took, and so on without end, each receipt a new event for every member.
+    /// A watermark therefore rests on the newest change at or below <paramref name="seq"/> that is not a receipt: reading
+    /// on past receipts alone changes nothing, and each member adds at most one read and one delivered event per change.
+    /// </summary>
+    private static async Task<long> LastReadableSeqAsync(DbConnection connection, DbTransaction transaction, Guid conversationId, long seq, CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            """
+            SELECT seq FROM conversation_events
+            WHERE conversation_id = @conversationId AND seq <= @seq AND kind NOT IN (@read, @delivered)
+            ORDER BY seq DESC LIMIT 1
+            """,
+            new { conversationId, seq, read = ReadReceipt, delivered = DeliveredReceipt },
+            transaction,
+            cancellationToken: cancellationToken)) ?? 0;
+
+    private const string ReadReceipt = "receipt.read";
+    private const string DeliveredReceipt = "receipt.delivered";
 
     private async Task RecordReceiptAsync(DbConnection connection, DbTransaction transaction, Guid caller, Guid conversationId, long seq, bool read, CancellationToken cancellationToken)
     {
@@ -189,7 +210,7 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
             new { conversationId, caller, seq, readCount },
             transaction,
             cancellationToken: cancellationToken));
-        await ConversationLog.AppendAsync(connection, transaction, conversationId, read ? "receipt.read" : "receipt.delivered", caller, null,
+        await ConversationLog.AppendAsync(connection, transaction, conversationId, read ? ReadReceipt : DeliveredReceipt, caller, null,
             $$"""{"userId":"{{caller}}","seq":{{seq}}}""", clock.Now(), cancellationToken);
     }
 
@@ -206,6 +227,8 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
 
     private static void Validate(NewMessage request)
     {
+        TextRules.Require(request.Body, "body");
+        TextRules.Require(request.ClientMsgId, "clientMsgId");
         var errors = new Dictionary<string, string[]>();
         if (request.Body is null == (request.Ciphertext is null))
         {
