@@ -15,6 +15,7 @@ internal static class SqliteDoctor
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var findings = new List<HealthFinding>
         {
+            await LibraryAsync(connection, cancellationToken),
             await QuickCheckAsync(connection, cancellationToken),
             await PagesAsync(connection, cancellationToken),
             Wal(database.Target.SqlitePath!),
@@ -26,6 +27,65 @@ internal static class SqliteDoctor
     }
 
     private static CommandDefinition Sql(string sql, CancellationToken cancellationToken) => new(sql, cancellationToken: cancellationToken, commandTimeout: 0);
+
+    /// <summary>
+    /// The SQLite library this process loaded: its version and the compile options Confab depends on. Versions before
+    /// 3.51.3 can corrupt a WAL database when a checkpoint races a writer in another connection or process (the
+    /// WAL-reset bug), which Confab's own checkpoints and the multi-process verbs can reach.
+    /// </summary>
+    private static async Task<HealthFinding> LibraryAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        var version = await connection.ExecuteScalarAsync<string>(Sql("SELECT sqlite_version()", cancellationToken)) ?? "unknown";
+        var options = (await connection.QueryAsync<string>(Sql("PRAGMA compile_options", cancellationToken))).ToList();
+        var capabilities = new List<string>
+        {
+            $"FTS5 trigram tokenizer: {Yes(await TrigramWorksAsync(connection, cancellationToken))}",
+            $"JSON functions: {Yes(await WorksAsync(connection, "SELECT json_valid('{}')", cancellationToken))}",
+            $"dbstat (per-table sizes): {Yes(await WorksAsync(connection, "SELECT count(*) FROM dbstat LIMIT 1", cancellationToken))}",
+            $"foreign keys on by default: {Yes(options.Any(o => o is "DEFAULT_FOREIGN_KEYS" or "DEFAULT_FOREIGN_KEYS=1"))} (confab sets foreign_keys on every connection, so the default never applies)",
+        };
+        var details = capabilities.Concat(["compile options: " + string.Join(' ', options)]).ToList();
+        var summary = $"SQLite library {version}";
+        if (!SqliteLibrary.HasWalResetFix(version))
+        {
+            return new HealthFinding("library", Severity.Warning, summary + ": older than 3.51.3, which fixes a WAL corruption bug")
+            {
+                Details = details,
+                Fix = "run the confab build that bundles SQLite 3.51.3 or later",
+            };
+        }
+
+        return capabilities[0].EndsWith("no", StringComparison.Ordinal) || capabilities[1].EndsWith("no", StringComparison.Ordinal)
+            ? new HealthFinding("library", Severity.Critical, summary + " lacks FTS5 trigram or JSON, which Confab's schema needs") { Details = details }
+            : new HealthFinding("library", Severity.Ok, summary) { Details = details };
+    }
+
+    private static string Yes(bool value) => value ? "yes" : "no";
+
+    private static async Task<bool> TrigramWorksAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        // A temporary table lives in the connection's temp schema, so the database file is untouched.
+        if (!await WorksAsync(connection, "CREATE VIRTUAL TABLE temp.confab_doctor_trigram USING fts5(t, tokenize = 'trigram')", cancellationToken))
+        {
+            return false;
+        }
+
+        await connection.ExecuteAsync(Sql("DROP TABLE temp.confab_doctor_trigram", cancellationToken));
+        return true;
+    }
+
+    private static async Task<bool> WorksAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await connection.ExecuteAsync(Sql(sql, cancellationToken));
+            return true;
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 1)
+        {
+            return false;
+        }
+    }
 
     private static async Task<HealthFinding> QuickCheckAsync(DbConnection connection, CancellationToken cancellationToken)
     {

@@ -212,11 +212,4 @@ internal static class PortVerbs
             ? $"[green]Verified: {report.Tables.Count} tables, {rows:N0} rows, identical ({report.Seconds:0.0} s).[/]"
             : $"[red]Verify found differences in {report.Tables.Count(t => !t.Matches) + report.Problems.Count} table(s) ({report.Seconds:0.0} s).[/]");
     }
-
-    /// <summary>Rows done and rows per second, as the bar's rate column.</summary>
-    private sealed class RowsColumn : ProgressColumn
-    {
-        public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
-            new Text(string.Create(CultureInfo.InvariantCulture, $"{task.Value:N0} rows {task.Speed ?? 0:N0}/s"));
-    }
 }

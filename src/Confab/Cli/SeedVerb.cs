@@ -104,11 +104,4 @@ internal static class SeedVerb
             });
         return result!;
     }
-
-    /// <summary>Rows per second, as the progress bar's rate column.</summary>
-    private sealed class RateColumn : ProgressColumn
-    {
-        public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
-            new Text(string.Create(CultureInfo.InvariantCulture, $"{task.Speed ?? 0:N0}/s"));
-    }
 }

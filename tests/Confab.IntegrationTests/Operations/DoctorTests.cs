@@ -21,6 +21,12 @@ public class DoctorTests
         Assert.True(loud.Count == 0, string.Join("; ", loud.Select(f => $"{f.Check}: {f.Summary}")));
         Assert.Contains(report.Findings, f => f.Check == "migrations" && f.Severity == Severity.Ok);
         Assert.False(report.HasCritical);
+        if (engine == TestDatabase.Sqlite)
+        {
+            var library = Assert.Single(report.Findings, f => f.Check == "library");
+            Assert.Equal(Severity.Ok, library.Severity);
+            Assert.Contains("FTS5 trigram tokenizer: yes", library.Details!);
+        }
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public class PortBadRowTests
     public async Task With_skip_every_rejected_row_lands_whole_in_the_rejects_file_and_the_rest_is_ported()
     {
         await using var source = await PortFixtures.SourceAsync(TestDatabase.Sqlite, messages: 100);
-        foreach (var kind in Kinds.Select(k => (string)k[0]))
+        foreach (var kind in Kinds.Select(k => k.Data.Item1))
         {
             await PlantAsync(source, kind);
         }
@@ -53,7 +53,7 @@ public class PortBadRowTests
             Assert.Equal("complete", report.Outcome);
             Assert.True(report.Verify!.Matches, PortFixtures.Describe(report.Verify));
             var lines = (await File.ReadAllLinesAsync(rejects)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-            foreach (var (_, table, reason) in Kinds.Select(k => ((string)k[0], (string)k[1], (string)k[2])))
+            foreach (var (_, table, reason) in Kinds.Select(k => k.Data))
             {
                 Assert.Contains(lines, l => l.GetProperty("table").GetString() == table
                     && l.GetProperty("reasons").EnumerateArray().Any(r => r.GetString()!.Contains(reason, StringComparison.Ordinal)));
