@@ -28,7 +28,14 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
             return await database.WriteAsync(
                 async (connection, transaction) =>
                 {
-                    await Membership.RequireAsync(connection, transaction, conversationId, sender, cancellationToken);
+                    // The sender's row, then the conversation's, and only then the checks: a deletion of the account,
+                    // a removal from the group or a block that commits first is seen (see UserRowLock, ConversationLock).
+                    if (!await Users.UserRowLock.ShareLiveAsync(connection, transaction, database.Engine, sender, cancellationToken))
+                    {
+                        throw Membership.NotFound();
+                    }
+
+                    await ConversationLock.RequireMemberAsync(connection, transaction, database.Engine, conversationId, sender, cancellationToken);
                     if (await FindRetryAsync(connection, transaction, conversationId, sender, request.ClientMsgId, cancellationToken) is { } original)
                     {
                         return (original, false);
