@@ -6,6 +6,8 @@ using Confab.Chat.Sessions;
 using Confab.Server.Api;
 using Confab.Server.Auth;
 using Confab.Server.Errors;
+using Confab.Server.Maintenance;
+using Confab.Server.Messaging;
 using Confab.Server.Monitoring;
 using Confab.Server.Realtime;
 using Confab.Storage.Engines;
@@ -52,7 +54,7 @@ public static class ConfabServer
         builder.Services.AddOptions<ConversationOptions>().Bind(builder.Configuration.GetSection(ConversationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<Realtime.RealtimeOptions>().Bind(builder.Configuration.GetSection(Realtime.RealtimeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<Monitoring.MetricsOptions>().Bind(builder.Configuration.GetSection(Monitoring.MetricsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<Monitoring.MaintenanceOptions>().Bind(builder.Configuration.GetSection(Monitoring.MaintenanceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<Maintenance.MaintenanceOptions>().Bind(builder.Configuration.GetSection(Maintenance.MaintenanceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<Monitoring.LogFormatOptions>().Bind(builder.Configuration.GetSection("Logging")).ValidateDataAnnotations().ValidateOnStart();
         var urls = (builder.Configuration[$"{ServerOptions.Section}:{nameof(ServerOptions.Urls)}"] ?? new ServerOptions().Urls)
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
@@ -90,7 +92,7 @@ public static class ConfabServer
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
-        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapConfabApiDocument();
         app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi().MapSearchApi().MapKeysApi().MapAdminApi().MapAttachmentsApi();
         app.MapGatewayApi();
         app.MapMetricsApi();
@@ -127,7 +129,7 @@ public static class ConfabServer
         _ = app.Services.GetRequiredService<IOptions<ConversationOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Realtime.RealtimeOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Monitoring.MetricsOptions>>().Value;
-        _ = app.Services.GetRequiredService<IOptions<Monitoring.MaintenanceOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<Maintenance.MaintenanceOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Monitoring.LogFormatOptions>>().Value;
 
         // Listening from the first request on, so counters start at start-up.
@@ -179,14 +181,14 @@ public static class ConfabServer
         services.AddSingleton<AccountEraser>();
         services.AddSingleton(provider => new Chat.Retention.RetentionPolicy(provider.GetRequiredService<IOptions<RetentionOptions>>().Value.MaxAgeDays));
         services.AddSingleton<Chat.Retention.RetentionSweeper>();
-        services.AddHostedService<RetentionJob>();
+        services.AddHostedService<Maintenance.RetentionJob>();
         services.AddMetrics();
         services.AddSingleton<Monitoring.ConfabMetrics>();
         services.AddSingleton<Monitoring.PrometheusExporter>();
-        services.AddHostedService<Monitoring.MaintenanceJob>();
+        services.AddHostedService<Maintenance.MaintenanceJob>();
         services.AddSingleton<Chat.Users.UserDirectory>();
         services.AddSingleton<Chat.Realtime.EventStreams>();
-        services.AddSingleton<Realtime.MessageSending>();
+        services.AddSingleton<MessageSending>();
         services.AddSingleton<Realtime.EventCache>();
         services.AddSingleton<Realtime.SingleNodeGuard>();
         services.AddSingleton<Realtime.RealtimeHub>();
@@ -222,7 +224,7 @@ public static class ConfabServer
         services.AddWebEncoders();
         services.AddOptions<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions>(BearerAuthenticationHandler.SchemeName);
         services.AddAuthorization();
-        services.AddOpenApi();
+        services.AddConfabApiDocument();
         services.AddRateLimiter(limiter =>
         {
             limiter.AddPolicy(AuthApi.RateLimitPolicy, context =>

@@ -17,6 +17,9 @@ public sealed class ServerOptions
 
     /// <summary>Apply pending migrations before serving.</summary>
     public bool Migrate { get; set; } = true;
+
+    /// <summary>Serve the interactive API reference at /api/reference (off by default; the OpenAPI document is always served).</summary>
+    public bool ApiReference { get; set; }
 }
 
 /// <summary>Section "Auth": token lifetimes and login lock-out.</summary>

@@ -1,7 +1,7 @@
 using System.Data.Common;
-using System.Text.Json;
 using Confab.Chat.Audit;
 using Confab.Chat.Conversations;
+using Confab.Chat.Realtime;
 using Confab.Chat.Sessions;
 using Confab.Storage.Engines;
 using Dapper;
@@ -88,7 +88,7 @@ public sealed class AccountEraser(ConfabDatabase database, SessionStore sessions
                 new { id, now, userId },
                 transaction,
                 cancellationToken: cancellationToken));
-            await ConversationLog.AppendAsync(connection, transaction, conversationId, "message.deleted", userId, id, "{}", now, cancellationToken);
+            await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.MessageDeleted, userId, id, EventPayload.Empty, now, cancellationToken);
         }
 
         // Earlier versions of the user's messages, and their pins, go with the content.
@@ -109,8 +109,8 @@ public sealed class AccountEraser(ConfabDatabase database, SessionStore sessions
             cancellationToken: cancellationToken));
         foreach (var (messageId, conversationId, emoji) in reactions)
         {
-            await ConversationLog.AppendAsync(connection, transaction, conversationId, "reaction.removed", userId, messageId,
-                JsonSerializer.Serialize(new { emoji }), now, cancellationToken);
+            await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.ReactionRemoved, userId, messageId,
+                EventPayload.Write(new ReactionChange(emoji)), now, cancellationToken);
         }
 
         await connection.ExecuteAsync(new CommandDefinition(
@@ -134,8 +134,8 @@ public sealed class AccountEraser(ConfabDatabase database, SessionStore sessions
                 new { now, conversationId, userId },
                 transaction,
                 cancellationToken: cancellationToken));
-            await ConversationLog.AppendAsync(connection, transaction, conversationId, "member.removed", userId, null,
-                JsonSerializer.Serialize(new { userId }, JsonSerializerOptions.Web), now, cancellationToken);
+            await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.MemberRemoved, userId, null,
+                EventPayload.Write(new MemberChange(userId)), now, cancellationToken);
             if (kind == "group" && role == Roles.Owner)
             {
                 await Succession.HandOverIfOwnerlessAsync(connection, transaction, conversationId, userId, now, cancellationToken);

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Confab.Chat.Realtime;
 using Confab.Chat.Users;
 using Confab.Storage;
 using Confab.Storage.Engines;
@@ -44,22 +45,22 @@ public sealed class ContactStore(ConfabDatabase database, TimeProvider clock)
                     return false;
                 case { Status: "pending" } when current.RequestedBy == other:
                     await SetAsync(connection, transaction, caller, other, "accepted", current.RequestedBy, null, now, cancellationToken);
-                    await NotifyAsync(connection, transaction, other, "contact.accepted", caller, now, cancellationToken);
+                    await NotifyAsync(connection, transaction, other, UserEventKind.ContactAccepted, caller, now, cancellationToken);
                     return true;
                 case { Status: "pending" }:
                     return false;
                 default:
                     await SetAsync(connection, transaction, caller, other, "pending", caller, null, now, cancellationToken);
-                    await NotifyAsync(connection, transaction, other, "contact.requested", caller, now, cancellationToken);
+                    await NotifyAsync(connection, transaction, other, UserEventKind.ContactRequested, caller, now, cancellationToken);
                     return true;
             }
         }, cancellationToken);
 
     public Task<ContactView> AcceptAsync(Guid caller, Guid other, CancellationToken cancellationToken) =>
-        AnswerAsync(caller, other, "accepted", "contact.accepted", cancellationToken);
+        AnswerAsync(caller, other, "accepted", UserEventKind.ContactAccepted, cancellationToken);
 
     public Task<ContactView> DeclineAsync(Guid caller, Guid other, CancellationToken cancellationToken) =>
-        AnswerAsync(caller, other, "declined", "contact.declined", cancellationToken);
+        AnswerAsync(caller, other, "declined", UserEventKind.ContactDeclined, cancellationToken);
 
     public Task<ContactView> BlockAsync(Guid caller, Guid other, CancellationToken cancellationToken) =>
         ChangeAsync(caller, other, async (connection, transaction, current, now) =>
@@ -101,7 +102,7 @@ public sealed class ContactStore(ConfabDatabase database, TimeProvider clock)
                     throw new ChatException(ChatErrorKind.Conflict, "blocked", "Lift the block to remove this relation.");
                 default:
                     await DeleteAsync(connection, transaction, caller, other, cancellationToken);
-                    await NotifyAsync(connection, transaction, other, "contact.removed", caller, now, cancellationToken);
+                    await NotifyAsync(connection, transaction, other, UserEventKind.ContactRemoved, caller, now, cancellationToken);
                     return true;
             }
         }, cancellationToken, returnView: false);
@@ -249,7 +250,7 @@ public sealed class ContactStore(ConfabDatabase database, TimeProvider clock)
     }
 
     private static Task NotifyAsync(DbConnection connection, DbTransaction transaction, Guid recipient, string kind, Guid from, DateTime now, CancellationToken cancellationToken) =>
-        UserLog.AppendAsync(connection, transaction, recipient, kind, $$"""{"userId":"{{from}}"}""", now, cancellationToken);
+        UserLog.AppendAsync(connection, transaction, recipient, kind, EventPayload.Write(new ContactChange(from)), now, cancellationToken);
 
 
     private sealed record Relation

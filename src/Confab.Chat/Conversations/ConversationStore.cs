@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Confab.Chat.Accounts;
 using Confab.Chat.Ids;
+using Confab.Chat.Realtime;
 using Confab.Chat.Users;
 using Confab.Storage;
 using Confab.Storage.Engines;
@@ -126,16 +127,16 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
         var id = Uuid7.NewId(now);
         (Guid? low, Guid? high) = kind == "direct" ? UserPair.Order(caller, members[0]) : ((Guid?)null, (Guid?)null);
         var everyone = members.Prepend(caller).ToList();
-        var lastSeq = kind == "group" ? 1 + members.Count : 1;
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO conversations (id, kind, title, settings, created_by, direct_user_low, direct_user_high, last_seq, last_activity_at, created_at, updated_at)
-            VALUES (@id, @kind, @title, @settings, @caller, @low, @high, @lastSeq, @now, @now, @now)
+            VALUES (@id, @kind, @title, @settings, @caller, @low, @high, 0, @now, @now, @now)
             """,
-            new { id, kind, title, settings = JsonText.EmptyObject, caller, low, high, lastSeq, now },
+            new { id, kind, title, settings = JsonText.EmptyObject, caller, low, high, now },
             transaction,
             cancellationToken: cancellationToken));
-        foreach (var (member, index) in everyone.Select((m, i) => (m, i)))
+        List<LogEntry> log = [new LogEntry(EventKind.ConversationCreated, caller)];
+        foreach (var member in everyone)
         {
             var role = kind == "group" && member == caller ? "owner" : "member";
             await connection.ExecuteAsync(new CommandDefinition(
@@ -148,27 +149,16 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
                 cancellationToken: cancellationToken));
             if (kind == "group" && member != caller)
             {
-                await EventAsync(connection, transaction, id, index + 1L, "member.added", caller, $$"""{"userId":"{{member}}"}""", now, cancellationToken);
+                log.Add(new LogEntry(EventKind.MemberAdded, caller, Payload: EventPayload.Write(new MemberChange(member))));
             }
 
             // Every member's live sockets learn of it and start following it from its first event.
-            await UserLog.AppendAsync(connection, transaction, member, "conversation.joined", $$"""{"conversationId":"{{id}}","afterSeq":0}""", now, cancellationToken);
+            await UserLog.AppendAsync(connection, transaction, member, UserEventKind.ConversationJoined, EventPayload.Write(new ConversationJoined(id, 0)), now, cancellationToken);
         }
 
-        await EventAsync(connection, transaction, id, 1, "conversation.created", caller, "{}", now, cancellationToken);
+        await ConversationLog.AppendAsync(connection, transaction, id, log, now, cancellationToken);
         return id;
     }
-
-    private static Task EventAsync(
-        DbConnection connection, DbTransaction transaction, Guid conversationId, long seq, string kind, Guid actor, string payload, DateTime now, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO conversation_events (conversation_id, seq, kind, actor_id, payload, created_at)
-            VALUES (@conversationId, @seq, @kind, @actor, @payload, @now)
-            """,
-            new { conversationId, seq, kind, actor, payload = new JsonText(payload), now },
-            transaction,
-            cancellationToken: cancellationToken));
 
     private static async Task RequireUsersAsync(DbConnection connection, DbTransaction transaction, Guid caller, List<Guid> members, CancellationToken cancellationToken)
     {

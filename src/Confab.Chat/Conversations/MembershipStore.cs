@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Confab.Chat.Audit;
+using Confab.Chat.Realtime;
 using Confab.Chat.Users;
 using Confab.Storage.Engines;
 using Dapper;
@@ -94,7 +95,7 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock,
                     throw new ChatException(ChatErrorKind.Conflict, "group_full", $"A group has at most {limits.MaxGroupMembers} members.");
                 }
 
-                var seq = await ConversationLog.AppendAsync(connection, transaction, conversationId, "member.added", caller, null, Payload(new { userId }), now, cancellationToken);
+                var seq = await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.MemberAdded, caller, null, EventPayload.Write(new MemberChange(userId)), now, cancellationToken);
                 await connection.ExecuteAsync(new CommandDefinition(
                     current is null
                         ? """
@@ -108,7 +109,7 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock,
                     new { conversationId, userId, now, seq },
                     transaction,
                     cancellationToken: cancellationToken));
-                await UserLog.AppendAsync(connection, transaction, userId, "conversation.joined", Payload(new { conversationId, afterSeq = seq - 1 }), now, cancellationToken);
+                await UserLog.AppendAsync(connection, transaction, userId, UserEventKind.ConversationJoined, EventPayload.Write(new ConversationJoined(conversationId, seq - 1)), now, cancellationToken);
             }
         }, cancellationToken);
 
@@ -163,8 +164,8 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock,
                 new { newRole, conversationId, userId },
                 transaction,
                 cancellationToken: cancellationToken));
-            await ConversationLog.AppendAsync(connection, transaction, conversationId, "member.role_changed", caller, null,
-                Payload(new { userId, role = newRole, previous = target }), now, cancellationToken);
+            await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.MemberRoleChanged, caller, null,
+                EventPayload.Write(new RoleChange(userId, newRole!, target)), now, cancellationToken);
             await AuditLog.RecordAsync(connection, transaction, caller, "role.changed", client, AuditSeverity.Notice, "conversation", conversationId.ToString(),
                 new { userId, role = newRole, previous = target }, cancellationToken);
         }, cancellationToken);
@@ -222,8 +223,8 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock,
                 new { titleGiven, title = title?.Trim(), settingsGiven = settings is not null, settings = new JsonText(settings?.GetRawText() ?? "{}"), conversationId },
                 transaction,
                 cancellationToken: cancellationToken));
-            await ConversationLog.AppendAsync(connection, transaction, conversationId, "conversation.updated", caller, null,
-                Payload(new { title = titleGiven ? title?.Trim() : null, settingsChanged = settings is not null }), now, cancellationToken);
+            await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.ConversationUpdated, caller, null,
+                EventPayload.Write(new ConversationUpdate(titleGiven ? title?.Trim() : null, settings is not null)), now, cancellationToken);
         }, cancellationToken);
 
     /// <summary>Deletes a group (owners only): members can no longer see it.</summary>
@@ -235,7 +236,7 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock,
                 throw NotAllowed("Only an owner deletes a group.");
             }
 
-            await ConversationLog.AppendAsync(connection, transaction, conversationId, "conversation.deleted", caller, null, "{}", now, cancellationToken);
+            await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.ConversationDeleted, caller, null, EventPayload.Empty, now, cancellationToken);
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE conversations SET deleted_at = @now WHERE id = @conversationId", new { now, conversationId }, transaction, cancellationToken: cancellationToken));
             await AuditLog.RecordAsync(connection, transaction, caller, "conversation.deleted", client, AuditSeverity.Notice, "conversation", conversationId.ToString(),
@@ -279,8 +280,8 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock,
             new { now, conversationId, userId },
             transaction,
             cancellationToken: cancellationToken));
-        await ConversationLog.AppendAsync(connection, transaction, conversationId, "member.removed", actor, null, Payload(new { userId }), now, cancellationToken);
-        await UserLog.AppendAsync(connection, transaction, userId, "conversation.left", Payload(new { conversationId }), now, cancellationToken);
+        await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.MemberRemoved, actor, null, EventPayload.Write(new MemberChange(userId)), now, cancellationToken);
+        await UserLog.AppendAsync(connection, transaction, userId, UserEventKind.ConversationLeft, EventPayload.Write(new ConversationLeft(conversationId)), now, cancellationToken);
     }
 
     private static async Task<string> MemberRoleAsync(DbConnection connection, DbTransaction transaction, Guid conversationId, Guid userId, CancellationToken cancellationToken) =>
@@ -300,5 +301,4 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock,
 
     private static ChatException NotAllowed(string message) => new(ChatErrorKind.Forbidden, "not_allowed", message);
 
-    private static string Payload(object value) => JsonSerializer.Serialize(value, JsonSerializerOptions.Web);
 }

@@ -1,5 +1,5 @@
 using System.Data.Common;
-using System.Text.Json;
+using Confab.Chat.Realtime;
 using Dapper;
 
 namespace Confab.Chat.Conversations;
@@ -39,8 +39,8 @@ internal static class Succession
             new { conversationId, heir.UserId },
             transaction,
             cancellationToken: cancellationToken));
-        await ConversationLog.AppendAsync(connection, transaction, conversationId, "member.role_changed", actor, null,
-            JsonSerializer.Serialize(new { userId = heir.UserId, role = Roles.Owner, previous = heir.Role }, JsonSerializerOptions.Web), now, cancellationToken);
+        await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.MemberRoleChanged, actor, null,
+            EventPayload.Write(new RoleChange(heir.UserId, Roles.Owner, heir.Role)), now, cancellationToken);
     }
 
     private sealed record Heir

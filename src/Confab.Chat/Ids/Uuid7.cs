@@ -1,22 +1,18 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 
 namespace Confab.Chat.Ids;
 
 /// <summary>
 /// UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Time-ordered, so new rows land at
-/// the end of an index, and unguessable. Synthetic data passes its own seeded random source to stay reproducible.
+/// the end of an index, and unguessable. The runtime's <see cref="Guid.CreateVersion7(DateTimeOffset)"/> makes them
+/// (its random bits come from the operating system's CSPRNG); synthetic data passes its own seeded random source to
+/// stay reproducible, which the runtime cannot.
 /// </summary>
 public static class Uuid7
 {
-    public static Guid NewId() => NewId(DateTimeOffset.UtcNow);
+    public static Guid NewId() => Guid.CreateVersion7();
 
-    public static Guid NewId(DateTimeOffset time)
-    {
-        Span<byte> random = stackalloc byte[10];
-        RandomNumberGenerator.Fill(random);
-        return Build(time, random);
-    }
+    public static Guid NewId(DateTimeOffset time) => Guid.CreateVersion7(time);
 
     /// <summary>A reproducible id: the same time and the same state of <paramref name="random"/> give the same id.</summary>
     public static Guid NewId(DateTimeOffset time, Random random)

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Confab.Chat.Audit;
 using Confab.Chat.Conversations;
+using Confab.Chat.Realtime;
 using Dapper;
 
 namespace Confab.Chat.Messages;
@@ -51,7 +52,7 @@ public sealed partial class MessageStore
                     new { body, ciphertext, now, messageId },
                     transaction,
                     cancellationToken: cancellationToken));
-                await ConversationLog.AppendAsync(connection, transaction, conversationId, "message.edited", caller, messageId, "{}", now, cancellationToken);
+                await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.MessageEdited, caller, messageId, EventPayload.Empty, now, cancellationToken);
                 return await GetAsync(connection, transaction, messageId, cancellationToken);
             },
             cancellationToken);
@@ -92,7 +93,7 @@ public sealed partial class MessageStore
                     "DELETE FROM message_edits WHERE message_id = @messageId", new { messageId }, transaction, cancellationToken: cancellationToken));
                 await connection.ExecuteAsync(new CommandDefinition(
                     "DELETE FROM pinned_messages WHERE message_id = @messageId", new { messageId }, transaction, cancellationToken: cancellationToken));
-                await ConversationLog.AppendAsync(connection, transaction, conversationId, "message.deleted", caller, messageId, "{}", now, cancellationToken);
+                await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.MessageDeleted, caller, messageId, EventPayload.Empty, now, cancellationToken);
                 if (asModerator)
                 {
                     await AuditLog.RecordAsync(connection, transaction, caller, "message.deleted_by_moderator", client, AuditSeverity.Notice,

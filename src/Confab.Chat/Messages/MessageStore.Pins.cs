@@ -1,4 +1,5 @@
 using Confab.Chat.Conversations;
+using Confab.Chat.Realtime;
 using Dapper;
 
 namespace Confab.Chat.Messages;
@@ -76,7 +77,7 @@ public sealed partial class MessageStore
                     new { conversationId, messageId, caller, now },
                     transaction,
                     cancellationToken: cancellationToken));
-                await ConversationLog.AppendAsync(connection, transaction, conversationId, pin ? "message.pinned" : "message.unpinned", caller, messageId, "{}", now, cancellationToken);
+                await ConversationLog.AppendAsync(connection, transaction, conversationId, pin ? EventKind.MessagePinned : EventKind.MessageUnpinned, caller, messageId, EventPayload.Empty, now, cancellationToken);
                 return 1;
             },
             cancellationToken);

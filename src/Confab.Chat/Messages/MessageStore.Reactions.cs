@@ -1,4 +1,5 @@
 using Confab.Chat.Conversations;
+using Confab.Chat.Realtime;
 using Confab.Storage;
 using Dapper;
 
@@ -57,8 +58,8 @@ public sealed partial class MessageStore
                         new { messageId, caller, emoji, now },
                         transaction,
                         cancellationToken: cancellationToken));
-                    await ConversationLog.AppendAsync(connection, transaction, conversationId, "reaction.added", caller, messageId,
-                        System.Text.Json.JsonSerializer.Serialize(new { emoji }), now, cancellationToken);
+                    await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.ReactionAdded, caller, messageId,
+                        EventPayload.Write(new ReactionChange(emoji)), now, cancellationToken);
                     return 1;
                 },
                 cancellationToken);
@@ -84,8 +85,8 @@ public sealed partial class MessageStore
                     cancellationToken: cancellationToken));
                 if (removed > 0)
                 {
-                    await ConversationLog.AppendAsync(connection, transaction, conversationId, "reaction.removed", caller, messageId,
-                        System.Text.Json.JsonSerializer.Serialize(new { emoji }), clock.Now(), cancellationToken);
+                    await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.ReactionRemoved, caller, messageId,
+                        EventPayload.Write(new ReactionChange(emoji)), clock.Now(), cancellationToken);
                 }
 
                 return removed;

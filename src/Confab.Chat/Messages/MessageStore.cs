@@ -2,6 +2,7 @@ using System.Data.Common;
 using Confab.Chat.Accounts;
 using Confab.Chat.Conversations;
 using Confab.Chat.Ids;
+using Confab.Chat.Realtime;
 using Confab.Storage;
 using Confab.Storage.Engines;
 using Dapper;
@@ -44,37 +45,27 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
                     await RefuseBlockedDirectAsync(connection, transaction, conversationId, sender, cancellationToken);
                     await RequireReplyTargetAsync(connection, transaction, conversationId, request.ReplyTo, cancellationToken);
                     var now = clock.Now();
-                    var (seq, number) = await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
-                        """
-                        UPDATE conversations
-                        SET last_seq = last_seq + 1, message_count = message_count + 1, last_message_at = @now, last_activity_at = @now
-                        WHERE id = @conversationId
-                        RETURNING last_seq, message_count
-                        """,
-                        new { conversationId, now },
-                        transaction,
-                        cancellationToken: cancellationToken));
                     var id = Uuid7.NewId(now);
-                    await connection.ExecuteAsync(new CommandDefinition(
-                        """
-                        INSERT INTO messages (id, conversation_id, seq, message_number, sender_id, client_msg_id, kind, body, ciphertext, reply_to_id, metadata, created_at)
-                        VALUES (@id, @conversationId, @seq, @number, @sender, @ClientMsgId, @kind, @Body, @Ciphertext, @ReplyTo, @metadata, @now)
-                        """,
-                        new
-                        {
-                            id, conversationId, seq, number, sender, request.ClientMsgId, kind = request.Ciphertext is null ? "text" : "encrypted",
-                            request.Body, request.Ciphertext, request.ReplyTo, metadata = JsonText.EmptyObject, now,
-                        },
+                    var (seq, number) = await ConversationLog.AppendMessageAsync(
+                        connection,
                         transaction,
-                        cancellationToken: cancellationToken));
-                    await connection.ExecuteAsync(new CommandDefinition(
-                        """
-                        INSERT INTO conversation_events (conversation_id, seq, kind, actor_id, message_id, payload, created_at)
-                        VALUES (@conversationId, @seq, 'message.created', @sender, @id, @payload, @now)
-                        """,
-                        new { conversationId, seq, sender, id, payload = JsonText.EmptyObject, now },
-                        transaction,
-                        cancellationToken: cancellationToken));
+                        conversationId,
+                        sender,
+                        id,
+                        (messageSeq, messageNumber) => connection.ExecuteAsync(new CommandDefinition(
+                            """
+                            INSERT INTO messages (id, conversation_id, seq, message_number, sender_id, client_msg_id, kind, body, ciphertext, reply_to_id, metadata, created_at)
+                            VALUES (@id, @conversationId, @seq, @number, @sender, @ClientMsgId, @kind, @Body, @Ciphertext, @ReplyTo, @metadata, @now)
+                            """,
+                            new
+                            {
+                                id, conversationId, seq = messageSeq, number = messageNumber, sender, request.ClientMsgId, kind = request.Ciphertext is null ? "text" : "encrypted",
+                                request.Body, request.Ciphertext, request.ReplyTo, metadata = JsonText.EmptyObject, now,
+                            },
+                            transaction,
+                            cancellationToken: cancellationToken)),
+                        now,
+                        cancellationToken);
 
                     await AttachAsync(connection, transaction, conversationId, sender, id, request.AttachmentIds, cancellationToken);
 
@@ -191,12 +182,9 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
             WHERE conversation_id = @conversationId AND seq <= @seq AND kind NOT IN (@read, @delivered)
             ORDER BY seq DESC LIMIT 1
             """,
-            new { conversationId, seq, read = ReadReceipt, delivered = DeliveredReceipt },
+            new { conversationId, seq, read = EventKind.ReceiptRead, delivered = EventKind.ReceiptDelivered },
             transaction,
             cancellationToken: cancellationToken)) ?? 0;
-
-    private const string ReadReceipt = "receipt.read";
-    private const string DeliveredReceipt = "receipt.delivered";
 
     private async Task RecordReceiptAsync(DbConnection connection, DbTransaction transaction, Guid caller, Guid conversationId, long seq, bool read, CancellationToken cancellationToken)
     {
@@ -217,8 +205,8 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
             new { conversationId, caller, seq, readCount },
             transaction,
             cancellationToken: cancellationToken));
-        await ConversationLog.AppendAsync(connection, transaction, conversationId, read ? ReadReceipt : DeliveredReceipt, caller, null,
-            $$"""{"userId":"{{caller}}","seq":{{seq}}}""", clock.Now(), cancellationToken);
+        await ConversationLog.AppendAsync(connection, transaction, conversationId, read ? EventKind.ReceiptRead : EventKind.ReceiptDelivered, caller, null,
+            EventPayload.Write(new ReceiptMove(caller, seq)), clock.Now(), cancellationToken);
     }
 
     private static async Task<Watermarks> WatermarksAsync(DbConnection connection, DbTransaction transaction, Guid caller, Guid conversationId, CancellationToken cancellationToken) =>

@@ -175,6 +175,19 @@ public sealed class EventStreams(ConfabDatabase database, TimeProvider clock)
             cancellationToken: cancellationToken))).ToList();
     }
 
+    /// <summary>Everyone with a block between them and the user, whichever of the two blocked: they see neither typing nor presence of each other.</summary>
+    public async Task<IReadOnlySet<Guid>> BlockedWithAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<Guid>(new CommandDefinition(
+            """
+            SELECT CASE WHEN user_low = @userId THEN user_high ELSE user_low END FROM contacts
+            WHERE (user_low = @userId OR user_high = @userId) AND status = 'blocked'
+            """,
+            new { userId },
+            cancellationToken: cancellationToken))).ToHashSet();
+    }
+
     /// <summary>True when the user is a current member of a live conversation.</summary>
     public async Task<bool> IsMemberAsync(Guid userId, Guid conversationId, CancellationToken cancellationToken)
     {

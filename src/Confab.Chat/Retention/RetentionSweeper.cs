@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Confab.Chat.Conversations;
+using Confab.Chat.Realtime;
 using Confab.Storage.Engines;
 using Dapper;
 
@@ -114,7 +115,7 @@ public sealed class RetentionSweeper(ConfabDatabase database, RetentionPolicy po
             "SELECT sender_id FROM messages WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken));
         if (actor is { } sender)
         {
-            await ConversationLog.AppendAsync(connection, transaction, conversationId, "message.deleted", sender, id, """{"reason":"retention"}""", now, cancellationToken);
+            await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.MessageDeleted, sender, id, EventPayload.Write(new MessageDeletion(MessageDeletion.Retention)), now, cancellationToken);
         }
     }
 

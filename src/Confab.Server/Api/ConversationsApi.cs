@@ -58,7 +58,7 @@ public static class ConversationsApi
         TypedResults.Ok(await conversations.GetAsync(CurrentSession.Of(http).UserId, id, ct));
 
     private static async Task<Results<Created<MessageView>, Ok<MessageView>>> SendAsync(
-        Guid id, SendMessageRequest request, Realtime.MessageSending sending, HttpContext http, CancellationToken ct)
+        Guid id, SendMessageRequest request, Messaging.MessageSending sending, HttpContext http, CancellationToken ct)
     {
         var (message, created) = await sending.SendAsync(
             CurrentSession.Of(http).UserId, id, new NewMessage(request.ClientMsgId, request.Body, request.Ciphertext, request.ReplyTo)

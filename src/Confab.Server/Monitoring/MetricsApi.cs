@@ -28,7 +28,8 @@ public static class MetricsApi
             }
 
             return Results.Text(exporter.Render(), ContentType);
-        }).WithTags("Monitoring").ExcludeFromDescription();
+        }).WithTags("Monitoring").WithSummary("Prometheus metrics (text format 0.0.4); admin only, or on Metrics:Port without a token.")
+            .Produces<string>(StatusCodes.Status200OK, ContentType);
         if (options.Port is null)
         {
             endpoint.RequireAuthorization(policy => policy.RequireRole("admin"));

@@ -136,7 +136,7 @@ public sealed class EventCache(EventStreams streams)
                 complete = reachedEnd;
                 // An edit or deletion changes what earlier frames show: an edited or erased body must not be
                 // replayed from memory, so the window restarts after it.
-                if (read.Any(r => r.Event.Kind is "message.edited" or "message.deleted"))
+                if (read.Any(r => EventKind.RewritesMessage(r.Event.Kind)))
                 {
                     items.Clear();
                 }

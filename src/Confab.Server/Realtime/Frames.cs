@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Confab.Chat.Messages;
 using Confab.Chat.Realtime;
 
 namespace Confab.Server.Realtime;
@@ -7,7 +8,7 @@ namespace Confab.Server.Realtime;
 /// <summary>Server frames as UTF-8 JSON (docs/protocol.md lists them). Built once and shared by every socket that gets them.</summary>
 internal static class Frames
 {
-    public static byte[] Write(Action<Utf8JsonWriter> body)
+    private static byte[] Write(Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -59,6 +60,96 @@ internal static class Frames
             }
         });
 
+    public static byte[] Ready(Guid userId, Guid sessionId, string node, StreamPositions positions, RealtimeOptions options) => Write(w =>
+    {
+        w.WriteString("type", "ready");
+        w.WriteString("userId", userId);
+        w.WriteString("sessionId", sessionId);
+        w.WriteString("node", node);
+        w.WriteNumber("userSeq", positions.UserSeq);
+        w.WriteStartObject("conversations");
+        foreach (var (conversation, lastSeq) in positions.Conversations)
+        {
+            w.WriteNumber(conversation.ToString(), lastSeq);
+        }
+
+        w.WriteEndObject();
+        w.WriteStartObject("limits");
+        w.WriteNumber("replayLimit", options.ReplayLimit);
+        w.WriteNumber("maxFrameBytes", options.MaxFrameBytes);
+        w.WriteNumber("outboundQueueFrames", options.OutboundQueueFrames);
+        w.WriteNumber("typingSeconds", options.TypingSeconds);
+        w.WriteNumber("maxResumeCursors", options.MaxResumeCursors);
+        w.WriteEndObject();
+    });
+
+    /// <summary>The client is too far behind (or ahead) for a replay: where to page from over REST.</summary>
+    public static byte[] Limited(Guid conversation, long after, long lastSeq, int replayLimit, int pageSize) => Write(w =>
+    {
+        w.WriteString("type", "limited");
+        w.WriteString("conversationId", conversation);
+        w.WriteString("reason", after > lastSeq ? "cursor_ahead" : "too_far_behind");
+        w.WriteNumber("afterSeq", after);
+        w.WriteNumber("lastSeq", lastSeq);
+        w.WriteNumber("replayLimit", replayLimit);
+        w.WriteString("events", $"/api/v1/conversations/{conversation}/events?after={Math.Min(after, lastSeq)}&limit={pageSize}");
+        w.WriteString("messages", $"/api/v1/conversations/{conversation}/messages?before={lastSeq + 1}&limit=50");
+    });
+
+    public static byte[] Pong(JsonElement? id, DateTimeOffset now) => Write(w =>
+    {
+        w.WriteString("type", "pong");
+        if (id is { } echo)
+        {
+            w.WritePropertyName("id");
+            echo.WriteTo(w);
+        }
+
+        w.WriteString("at", now.UtcDateTime);
+    });
+
+    public static byte[] Ack(string clientMsgId, bool created, MessageView message, JsonSerializerOptions json) => Write(w =>
+    {
+        w.WriteString("type", "ack");
+        w.WriteString("clientMsgId", clientMsgId);
+        w.WriteBoolean("created", created);
+        w.WritePropertyName("message");
+        JsonSerializer.Serialize(w, message, json);
+    });
+
+    public static byte[] Receipt(Guid conversation, Watermarks marks) => Write(w =>
+    {
+        w.WriteString("type", "receipt");
+        w.WriteString("conversationId", conversation);
+        w.WriteNumber("lastReadSeq", marks.LastReadSeq);
+        w.WriteNumber("lastDeliveredSeq", marks.LastDeliveredSeq);
+        w.WriteNumber("unreadCount", marks.UnreadCount);
+    });
+
+    public static byte[] Reconnect(string reason) => Write(w =>
+    {
+        w.WriteString("type", "reconnect");
+        w.WriteString("reason", reason);
+        w.WriteNumber("retryAfterMs", Random.Shared.Next(250, 2500));
+    });
+
+    public static byte[] Typing(Guid conversationId, Guid userId, bool typing, int typingSeconds) => Write(w =>
+    {
+        w.WriteString("type", "typing");
+        w.WriteString("conversationId", conversationId);
+        w.WriteString("userId", userId);
+        w.WriteString("state", typing ? "start" : "stop");
+        w.WriteNumber("ttlMs", typing ? typingSeconds * 1000 : 0);
+    });
+
+    public static byte[] Presence(Guid userId, string state, DateTimeOffset now) => Write(w =>
+    {
+        w.WriteString("type", "presence");
+        w.WriteString("userId", userId);
+        w.WriteString("state", state);
+        w.WriteString("at", now.UtcDateTime);
+    });
+
     public static byte[] Event(ConversationEvent e, JsonSerializerOptions json) => Write(w =>
     {
         w.WriteString("type", "event");
@@ -107,4 +198,23 @@ internal static class Frames
             property.WriteTo(w);
         }
     }
+}
+
+/// <summary>The stable codes of socket error frames (docs/protocol.md lists them).</summary>
+internal static class ErrorCodes
+{
+    public const string BadFrame = "bad_frame";
+    public const string UnknownType = "unknown_type";
+    public const string AlreadyAuthenticated = "already_authenticated";
+    public const string HelloRequired = "hello_required";
+    public const string HelloTimeout = "hello_timeout";
+    public const string Unauthenticated = "unauthenticated";
+    public const string SessionRevoked = "session_revoked";
+    public const string ConversationNotFound = "conversation_not_found";
+    public const string ValidationFailed = "validation_failed";
+    public const string InvalidText = "invalid_text";
+    public const string TooManyCursors = "too_many_cursors";
+    public const string RateLimited = "rate_limited";
+    public const string TooManySockets = "too_many_sockets";
+    public const string Unavailable = "unavailable";
 }

@@ -3,6 +3,7 @@ using Confab.Chat.Messages;
 using Confab.Chat.Realtime;
 using Confab.Chat.Sessions;
 using Confab.Server.Auth;
+using Confab.Server.Messaging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,7 +19,9 @@ public static class GatewayApi
 {
     public static IEndpointRouteBuilder MapGatewayApi(this IEndpointRouteBuilder app)
     {
-        app.Map("/api/v1/ws", AcceptAsync).ExcludeFromDescription();
+        // GET is the HTTP/1.1 upgrade, CONNECT the HTTP/2 one; the frames are described in docs/protocol.md.
+        app.MapMethods("/api/v1/ws", [HttpMethods.Get, HttpMethods.Connect], AcceptAsync).WithTags("realtime")
+            .WithSummary("The WebSocket channel (docs/protocol.md); the access token goes in the first frame, never in the URL.");
         app.MapGet("/api/v1/conversations/{id:guid}/events", EventsAsync).RequireAuthorization().WithTags("realtime");
         app.MapGet("/api/v1/users/{id:guid}/presence", (Guid id, RealtimeHub hub, Chat.Users.UserDirectory users, HttpContext http, CancellationToken ct) =>
             PresenceAsync(id, hub, users, http, ct)).RequireAuthorization().WithTags("realtime");
@@ -71,13 +74,28 @@ public static class GatewayApi
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        var address = context.Connection.RemoteIpAddress;
+        if (!hub.Connections.TryAdmit(address))
         {
-            KeepAliveInterval = TimeSpan.FromSeconds(hub.Options.KeepAliveSeconds),
-            KeepAliveTimeout = TimeSpan.FromSeconds(hub.Options.KeepAliveSeconds),
-        });
-        var connection = new SocketConnection(socket, hub, streams, cache, sessions, sending, messages, json.Value.SerializerOptions, loggers.CreateLogger<SocketConnection>(), clock);
-        await connection.RunAsync(context.RequestAborted);
+            context.Response.Headers.RetryAfter = "60";
+            await Problem(context, StatusCodes.Status429TooManyRequests, ErrorCodes.TooManySockets, $"At most {hub.Options.MaxSocketsPerAddress} sockets per client address.");
+            return;
+        }
+
+        try
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+            {
+                KeepAliveInterval = TimeSpan.FromSeconds(hub.Options.KeepAliveSeconds),
+                KeepAliveTimeout = TimeSpan.FromSeconds(hub.Options.KeepAliveSeconds),
+            });
+            var services = new SocketServices(hub, streams, cache, sessions, sending, messages, json.Value.SerializerOptions, loggers.CreateLogger<SocketConnection>(), clock);
+            await new SocketConnection(socket, services).RunAsync(context.RequestAborted);
+        }
+        finally
+        {
+            hub.Connections.Release(address);
+        }
     }
 
     private static Task Problem(HttpContext context, int status, string code, string title) =>

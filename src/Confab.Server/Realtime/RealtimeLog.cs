@@ -27,4 +27,7 @@ internal static partial class RealtimeLog
 
     [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "A socket of user {UserId} stopped reading the database; asked it to reconnect")]
     public static partial void PumpFailed(ILogger logger, Exception exception, Guid userId);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "A command of user {UserId} met an unavailable database; answered unavailable")]
+    public static partial void CommandUnavailable(ILogger logger, Exception exception, Guid userId);
 }

@@ -50,4 +50,28 @@ public sealed class RealtimeOptions
     /// <summary>Seconds between checks that every socket's session is still live (revocations also arrive as signals at once).</summary>
     [Range(1, 3600)]
     public int SessionCheckSeconds { get; set; } = 30;
+
+    /// <summary>Conversations one hello or resume frame may name in its cursors; more is refused (error "too_many_cursors").</summary>
+    [Range(1, 100_000)]
+    public int MaxResumeCursors { get; set; } = 2000;
+
+    /// <summary>Resume frames a socket may send per minute; more are refused (error "rate_limited").</summary>
+    [Range(1, 10_000)]
+    public int ResumesPerMinute { get; set; } = 30;
+
+    /// <summary>Open sockets one user may hold on this node; the next upgrade is refused with 429 "too_many_sockets".</summary>
+    [Range(1, 100_000)]
+    public int MaxSocketsPerUser { get; set; } = 20;
+
+    /// <summary>Open sockets one client address may hold on this node; the next upgrade is refused with 429 "too_many_sockets".</summary>
+    [Range(1, 1_000_000)]
+    public int MaxSocketsPerAddress { get; set; } = 200;
+
+    /// <summary>Memory this node's event cache may hold, in MiB (event rows and their built frames).</summary>
+    [Range(1, 65_536)]
+    public int EventCacheMegabytes { get; set; } = 64;
+
+    /// <summary>Typing frames (start and stop alike) one socket may have relayed per conversation per minute; more are dropped silently.</summary>
+    [Range(1, 600)]
+    public int TypingFramesPerMinute { get; set; } = 20;
 }

@@ -7,7 +7,7 @@ using Dapper;
 namespace Confab.Tools.Maintenance;
 
 /// <summary>What <c>confab db maintain</c> was asked for.</summary>
-public sealed class MaintenanceOptions
+public sealed class MaintenanceRequest
 {
     /// <summary>List what would be done, and how much it would remove, without changing anything.</summary>
     public bool DryRun { get; init; }
@@ -41,7 +41,7 @@ public sealed record MaintenanceStep(string Action, string Reason)
 /// </summary>
 public sealed class DatabaseMaintenance(ConfabDatabase database, TimeProvider clock)
 {
-    public async Task<IReadOnlyList<MaintenanceStep>> RunAsync(MaintenanceOptions options, IProgress<MaintenanceStep>? progress, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<MaintenanceStep>> RunAsync(MaintenanceRequest options, IProgress<MaintenanceStep>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!await database.ExistsAsync(cancellationToken))
@@ -83,10 +83,10 @@ public sealed class DatabaseMaintenance(ConfabDatabase database, TimeProvider cl
         return steps;
     }
 
-    private async Task<IReadOnlyList<(string Action, string Reason, string Sql)>> EnginePlanAsync(MaintenanceOptions options, CancellationToken cancellationToken) =>
+    private async Task<IReadOnlyList<(string Action, string Reason, string Sql)>> EnginePlanAsync(MaintenanceRequest options, CancellationToken cancellationToken) =>
         database.Engine == DatabaseEngine.Postgres ? await PostgresPlanAsync(options, cancellationToken) : await SqlitePlanAsync(options, cancellationToken);
 
-    private async Task<IReadOnlyList<(string, string, string)>> PostgresPlanAsync(MaintenanceOptions options, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<(string, string, string)>> PostgresPlanAsync(MaintenanceRequest options, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
 
@@ -117,7 +117,7 @@ public sealed class DatabaseMaintenance(ConfabDatabase database, TimeProvider cl
         return plan;
     }
 
-    private async Task<IReadOnlyList<(string, string, string)>> SqlitePlanAsync(MaintenanceOptions options, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<(string, string, string)>> SqlitePlanAsync(MaintenanceRequest options, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var autoVacuum = await connection.ExecuteScalarAsync<long>(new CommandDefinition("PRAGMA auto_vacuum", cancellationToken: cancellationToken));

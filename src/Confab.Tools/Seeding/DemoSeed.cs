@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Confab.Chat.Accounts;
 using Confab.Chat.Ids;
+using Confab.Chat.Realtime;
 using Confab.Storage;
 using Confab.Storage.Engines;
 using Confab.Storage.Schema;
@@ -149,14 +150,14 @@ public static class DemoSeed
             public Thread(DemoData data, Guid id, string? title, Guid[] members, DateTime created)
             {
                 (this.data, this.id, this.title, this.members, this.created, clock) = (data, id, title, members, created, created);
-                Event("conversation.created", members[0], null);
+                Event(EventKind.ConversationCreated, members[0], null);
             }
 
             public Guid Say(Guid sender, string body, Guid? replyTo = null)
             {
                 var at = Tick();
                 var messageId = Uuid7.NewId(at, data.random);
-                Event("message.created", sender, messageId);
+                Event(EventKind.MessageCreated, sender, messageId);
                 var row = new object?[] { messageId, id, seq, (long)(messages.Count + 1), sender, $"demo-{seq}", "text", body, null, replyTo, JsonText.EmptyObject, at, null, null, null };
                 data.chunk.Messages.Add(row);
                 rows[messageId] = row;
@@ -170,7 +171,7 @@ public static class DemoSeed
                 var at = Tick();
                 data.chunk.Edits.Add(message, 1, row[7], null, row[4], at);
                 (row[7], row[12]) = (body, at);
-                Event("message.edited", (Guid)row[4]!, message);
+                Event(EventKind.MessageEdited, (Guid)row[4]!, message);
             }
 
             public void Delete(Guid message, Guid by)
@@ -178,19 +179,19 @@ public static class DemoSeed
                 var row = rows[message];
                 var at = Tick();
                 (row[7], row[13], row[14]) = (null, at, by);
-                Event("message.deleted", by, message);
+                Event(EventKind.MessageDeleted, by, message);
             }
 
             public void React(Guid message, Guid by, string emoji)
             {
                 data.chunk.Reactions.Add(message, by, emoji, Tick());
-                Event("reaction.added", by, message);
+                Event(EventKind.ReactionAdded, by, message);
             }
 
             public void Pin(Guid message, Guid by)
             {
                 data.pins.Add(id, message, by, Tick());
-                Event("message.pinned", by, message);
+                Event(EventKind.MessagePinned, by, message);
             }
 
             /// <summary>Members' read watermarks, as a number of messages read; the rest have read nothing.</summary>

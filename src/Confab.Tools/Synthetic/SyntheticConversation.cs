@@ -1,4 +1,5 @@
 using Confab.Chat.Ids;
+using Confab.Chat.Realtime;
 using Confab.Storage.Engines;
 
 namespace Confab.Tools.Synthetic;
@@ -16,7 +17,7 @@ internal static class SyntheticConversation
         var random = new Random(SplitMix.Derive(seed, plan.Index));
         var members = plan.Members.Select(m => users[m].Id).ToArray();
         var seq = 1L;
-        chunk.Events.Add(plan.Id, seq, "conversation.created", members[0], null, Empty, plan.CreatedAt);
+        chunk.Events.Add(plan.Id, seq, EventKind.ConversationCreated, members[0], null, Empty, plan.CreatedAt);
 
         var messageSeqs = new long[plan.MessageCount];
         var recent = new Guid[Math.Min(20, Math.Max(1, plan.MessageCount))];
@@ -35,7 +36,7 @@ internal static class SyntheticConversation
             byte[]? ciphertext = encrypted ? RandomBytes(random, random.Next(32, 257)) : null;
             Guid? replyTo = n > 0 && random.Next(100) < 10 ? recent[random.Next(Math.Min(n, recent.Length))] : null;
             var clientId = random.Next(100) < 60 ? $"c{n:x}-{random.Next():x8}" : null;
-            chunk.Events.Add(plan.Id, seq, "message.created", sender, id, Empty, at);
+            chunk.Events.Add(plan.Id, seq, EventKind.MessageCreated, sender, id, Empty, at);
 
             DateTime? editedAt = null;
             if (!encrypted && random.Next(100) < 5)
@@ -43,7 +44,7 @@ internal static class SyntheticConversation
                 editedAt = at.AddSeconds(random.Next(5, 600));
                 chunk.Edits.Add(id, 1, body, null, sender, editedAt);
                 body = body + " (edited)";
-                chunk.Events.Add(plan.Id, ++seq, "message.edited", sender, id, Empty, editedAt);
+                chunk.Events.Add(plan.Id, ++seq, EventKind.MessageEdited, sender, id, Empty, editedAt);
             }
 
             DateTime? deletedAt = null;
@@ -52,7 +53,7 @@ internal static class SyntheticConversation
                 deletedAt = at.AddSeconds(random.Next(700, 3600));
                 body = null;
                 ciphertext = null;
-                chunk.Events.Add(plan.Id, ++seq, "message.deleted", sender, id, Empty, deletedAt);
+                chunk.Events.Add(plan.Id, ++seq, EventKind.MessageDeleted, sender, id, Empty, deletedAt);
             }
 
             chunk.Messages.Add(id, plan.Id, messageSeqs[n], (long)(n + 1), sender, clientId, encrypted ? "encrypted" : "text", body, ciphertext,
@@ -83,7 +84,7 @@ internal static class SyntheticConversation
             {
                 var when = at.AddSeconds(random.Next(1, 3600));
                 chunk.Reactions.Add(message, who, emoji, when);
-                chunk.Events.Add(plan.Id, ++seq, "reaction.added", who, message, Empty, when);
+                chunk.Events.Add(plan.Id, ++seq, EventKind.ReactionAdded, who, message, Empty, when);
             }
         }
     }

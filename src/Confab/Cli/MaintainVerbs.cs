@@ -31,7 +31,7 @@ internal static class MaintainVerbs
                 throw new CliUsageException("--retention-days must be 0 or more");
             }
 
-            var options = new MaintenanceOptions { DryRun = parse.GetValue(dryRun), Vacuum = parse.GetValue(vacuum), RebuildSearch = parse.GetValue(rebuild), RetentionDays = days };
+            var options = new MaintenanceRequest { DryRun = parse.GetValue(dryRun), Vacuum = parse.GetValue(vacuum), RebuildSearch = parse.GetValue(rebuild), RetentionDays = days };
             await using var database = ConfabDatabase.Open(ConfabCli.ResolveTarget(context, parse));
             var quiet = parse.GetValue(json);
             var steps = await new DatabaseMaintenance(database, TimeProvider.System).RunAsync(

@@ -117,7 +117,7 @@ public class MaintenanceTests
         var (admin, _) = await ConversationApiTests.UserAsync(server, "root");
         var planted = await PlantAsync(server.Database);
 
-        var job = server.Services.GetServices<IHostedService>().OfType<Confab.Server.Monitoring.MaintenanceJob>().Single();
+        var job = server.Services.GetServices<IHostedService>().OfType<Confab.Server.Maintenance.MaintenanceJob>().Single();
         await job.RunOnceAsync(new Confab.Chat.Housekeeping.HousekeepingPolicy(), None);
 
         Assert.Equal(planted.Sessions.Count - 2, await CountAsync(server.Database, $"SELECT count(*) FROM auth_sessions WHERE family_id IN ('{string.Join("','", planted.Sessions.Select(s => s.Family))}')"));

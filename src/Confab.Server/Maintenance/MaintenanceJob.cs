@@ -1,10 +1,11 @@
 using Confab.Chat.Housekeeping;
+using Confab.Server.Monitoring;
 using Confab.Storage.Engines;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Confab.Server.Monitoring;
+namespace Confab.Server.Maintenance;
 
 /// <summary>
 /// The light part of <c>confab db maintain</c>, on a schedule: purge finished sessions and spent or stale prekeys,

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Confab.Server;
+namespace Confab.Server.Maintenance;
 
 /// <summary>Section "Retention": how long messages are kept, and how often expired ones are swept.</summary>
 public sealed class RetentionOptions

@@ -3,7 +3,7 @@ using Confab.Chat;
 using Confab.Chat.Messages;
 using Microsoft.Extensions.Options;
 
-namespace Confab.Server.Realtime;
+namespace Confab.Server.Messaging;
 
 /// <summary>
 /// The one way a message is sent, whether it arrives over REST or the socket: the per-user send limit, then the
