@@ -51,6 +51,7 @@ public static class ConfabServer
         builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration.GetSection(ServerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<RetentionOptions>().Bind(builder.Configuration.GetSection(RetentionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ConversationOptions>().Bind(builder.Configuration.GetSection(ConversationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<Realtime.RealtimeOptions>().Bind(builder.Configuration.GetSection(Realtime.RealtimeOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<Monitoring.MetricsOptions>().Bind(builder.Configuration.GetSection(Monitoring.MetricsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<Maintenance.MaintenanceOptions>().Bind(builder.Configuration.GetSection(Maintenance.MaintenanceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -125,6 +126,7 @@ public static class ConfabServer
         var options = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<RetentionOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<ConversationOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Realtime.RealtimeOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Monitoring.MetricsOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Maintenance.MaintenanceOptions>>().Value;
@@ -163,6 +165,7 @@ public static class ConfabServer
         });
         services.AddSingleton<SessionStore>();
         services.AddSingleton<AccountStore>();
+        services.AddSingleton(provider => provider.GetRequiredService<IOptions<ConversationOptions>>().Value.ToLimits());
         services.AddSingleton<Chat.Conversations.ConversationStore>();
         services.AddSingleton<Chat.Messages.MessageStore>();
         services.AddSingleton<Chat.Contacts.ContactStore>();

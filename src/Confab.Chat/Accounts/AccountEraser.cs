@@ -28,6 +28,9 @@ public sealed class AccountEraser(ConfabDatabase database, SessionStore sessions
             async (connection, transaction) =>
             {
                 var userId = caller.UserId;
+
+                // First, so that no send of this account commits after its messages are read (see UserRowLock).
+                await Users.UserRowLock.TakeExclusiveAsync(connection, transaction, database.Engine, userId, cancellationToken);
                 var hash = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
                     "SELECT password_hash FROM users WHERE id = @userId AND erased_at IS NULL", new { userId }, transaction, cancellationToken: cancellationToken));
                 if (hash is null || !PasswordHashing.Verify(hash, password))

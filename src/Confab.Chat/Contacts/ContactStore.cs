@@ -71,6 +71,10 @@ public sealed class ContactStore(ConfabDatabase database, TimeProvider clock)
                 return false;
             }
 
+            // The pair's direct conversation is locked while the block is written, so every send there is either
+            // committed before the block or sees it (sends check under the same lock).
+            await LockDirectAsync(connection, transaction, caller, other, cancellationToken);
+
             await SetAsync(connection, transaction, caller, other, "blocked", current?.RequestedBy ?? caller, caller, now, cancellationToken);
             return true;
         }, cancellationToken);
@@ -221,6 +225,20 @@ public sealed class ContactStore(ConfabDatabase database, TimeProvider clock)
                 new { low, high, status, requestedBy, blockedBy, now, responded },
                 transaction,
                 cancellationToken: cancellationToken));
+        }
+    }
+
+    private async Task LockDirectAsync(DbConnection connection, DbTransaction transaction, Guid caller, Guid other, CancellationToken cancellationToken)
+    {
+        var (low, high) = UserPair.Order(caller, other);
+        var direct = await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
+            "SELECT id FROM conversations WHERE direct_user_low = @low AND direct_user_high = @high",
+            new { low, high },
+            transaction,
+            cancellationToken: cancellationToken));
+        if (direct is { } conversationId)
+        {
+            await Conversations.ConversationLock.TakeAsync(connection, transaction, database.Engine, conversationId, cancellationToken);
         }
     }
 

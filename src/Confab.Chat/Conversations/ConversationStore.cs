@@ -10,9 +10,9 @@ using Dapper;
 namespace Confab.Chat.Conversations;
 
 /// <summary>Creating conversations and reading them as a member. A direct conversation is unique per pair of users.</summary>
-public sealed class ConversationStore(ConfabDatabase database, TimeProvider clock)
+public sealed class ConversationStore(ConfabDatabase database, TimeProvider clock, ConversationLimits? limits = null)
 {
-    public const int MaxGroupMembers = 1000;
+    private readonly ConversationLimits limits = limits ?? new ConversationLimits();
 
     private const string ViewColumns = """
         c.id AS Id, c.kind AS Kind, c.title AS Title, p.role AS Role, c.last_seq AS LastSeq, c.message_count AS MessageCount,
@@ -33,6 +33,7 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
     public async Task<(ConversationView Conversation, bool Created)> CreateAsync(Guid caller, NewConversation request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        TextRules.Require(request.Title, "title");
         var members = (request.Members ?? []).Where(m => m != caller).Distinct().ToList();
         switch (request.Kind)
         {
@@ -44,8 +45,8 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
                 throw ChatException.Invalid("title", "a group needs a title");
             case "group" when AccountRules.TextLength(request.Title!) > 200:
                 throw ChatException.Invalid("title", "must be at most 200 characters");
-            case "group" when members.Count + 1 > MaxGroupMembers:
-                throw ChatException.Invalid("members", $"a group has at most {MaxGroupMembers} members");
+            case "group" when members.Count > limits.MaxMembersPerChange || members.Count + 1 > limits.MaxGroupMembers:
+                throw TooManyMembers(Math.Min(limits.MaxMembersPerChange, limits.MaxGroupMembers - 1));
             case "direct" or "group":
                 break;
             default:
@@ -80,6 +81,10 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
             return (await ViewAsync(connection, null, existing, caller, cancellationToken), false);
         }
     }
+
+    internal static ChatException TooManyMembers(int most) =>
+        new(ChatErrorKind.Validation, "too_many_members", $"Name at most {most} members at once.",
+            new Dictionary<string, string[]> { ["members"] = [$"name at most {most} members at once"] });
 
     public async Task<ConversationView> GetAsync(Guid caller, Guid conversationId, CancellationToken cancellationToken)
     {

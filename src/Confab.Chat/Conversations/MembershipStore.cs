@@ -25,8 +25,10 @@ public sealed record MemberView
 }
 
 /// <summary>Group membership and moderation. Every change is an event; role changes are also audited.</summary>
-public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock)
+public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock, ConversationLimits? limits = null)
 {
+    private readonly ConversationLimits limits = limits ?? new ConversationLimits();
+
     public async Task<IReadOnlyList<MemberView>> MembersAsync(Guid caller, Guid conversationId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
@@ -50,7 +52,20 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock)
                 throw NotAllowed("Only admins and owners add members.");
             }
 
-            foreach (var userId in userIds.Distinct())
+            var adding = userIds.Distinct().ToList();
+            if (adding.Count > limits.MaxMembersPerChange)
+            {
+                throw new ChatException(ChatErrorKind.Validation, "too_many_members", $"Add at most {limits.MaxMembersPerChange} members at once.",
+                    new Dictionary<string, string[]> { ["userIds"] = [$"name at most {limits.MaxMembersPerChange} users"] });
+            }
+
+            // Counted under the conversation's row lock (GroupChangeAsync takes it), so parallel adds cannot overfill it.
+            var members = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT count(*) FROM participants WHERE conversation_id = @conversationId AND left_at IS NULL",
+                new { conversationId },
+                transaction,
+                cancellationToken: cancellationToken));
+            foreach (var userId in adding)
             {
                 var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                     "SELECT count(*) FROM users WHERE id = @userId AND erased_at IS NULL AND disabled_at IS NULL", new { userId }, transaction, cancellationToken: cancellationToken));
@@ -73,6 +88,11 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock)
                 if (current is { LeftAt: null })
                 {
                     continue;
+                }
+
+                if (++members > limits.MaxGroupMembers)
+                {
+                    throw new ChatException(ChatErrorKind.Conflict, "group_full", $"A group has at most {limits.MaxGroupMembers} members.");
                 }
 
                 var seq = await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.MemberAdded, caller, null, EventPayload.Write(new MemberChange(userId)), now, cancellationToken);
@@ -172,6 +192,12 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock)
                 throw NotAllowed("Only admins and owners change a group.");
             }
 
+            TextRules.Require(title, "title");
+            if (settings is { } text)
+            {
+                TextRules.RequireJson(text, "settings");
+            }
+
             if (titleGiven && (string.IsNullOrWhiteSpace(title) || Accounts.AccountRules.TextLength(title) > 200))
             {
                 throw ChatException.Invalid("title", "must be 1 to 200 characters");
@@ -236,7 +262,7 @@ public sealed class MembershipStore(ConfabDatabase database, TimeProvider clock)
         await database.WriteAsync(
             async (connection, transaction) =>
             {
-                var member = await Membership.RequireMemberAsync(connection, transaction, conversationId, caller, cancellationToken);
+                var member = await ConversationLock.RequireMemberAsync(connection, transaction, database.Engine, conversationId, caller, cancellationToken);
                 if (!member.IsGroup)
                 {
                     throw new ChatException(ChatErrorKind.Validation, "not_a_group", "Direct conversations have no members to manage.");

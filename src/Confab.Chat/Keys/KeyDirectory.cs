@@ -19,6 +19,7 @@ public sealed class KeyDirectory(ConfabDatabase database, TimeProvider clock)
     public async Task<DeviceView> RegisterDeviceAsync(Guid caller, NewDevice request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        TextRules.Require(request.Name, "name");
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
         {
@@ -153,13 +154,19 @@ public sealed class KeyDirectory(ConfabDatabase database, TimeProvider clock)
     /// <summary>
     /// One bundle per active device of <paramref name="userId"/>, each claiming that device's lowest unclaimed one-time
     /// prekey. The claim is an UPDATE that only succeeds while the key is still unclaimed: a caller that loses a race
-    /// for a key re-reads and takes the next one, so no key ever goes to two callers.
+    /// for a key re-reads and takes the next one, so no key ever goes to two callers. Refused while either has blocked the other.
     /// </summary>
     public async Task<IReadOnlyList<KeyBundle>> ClaimBundlesAsync(Guid caller, Guid userId, CancellationToken cancellationToken)
     {
         return await database.WriteAsync(
             async (connection, transaction) =>
             {
+                // A block works both ways: neither may open a session with the other, nor use up the other's prekeys.
+                if (caller != userId && await Conversations.Membership.BlockedAsync(connection, transaction, caller, userId, cancellationToken))
+                {
+                    throw new ChatException(ChatErrorKind.Forbidden, "blocked", "You cannot fetch this user's keys.");
+                }
+
                 var devices = (await connection.QueryAsync<BundleRow>(new CommandDefinition(
                     """
                     SELECT d.id AS DeviceId, d.identity_key AS IdentityKey, d.signed_prekey_id AS SignedId, d.signed_prekey AS SignedKey,

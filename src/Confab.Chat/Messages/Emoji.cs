@@ -16,6 +16,15 @@ public static class Emoji
             return false;
         }
 
+        // One grapheme can be stretched without end (tags and joiners), which would make every reaction distinct:
+        // the longest real emoji sequences (kiss with skin tones, subdivision flags) have 10 code points, and tags
+        // only spell a subdivision flag: after the black flag, a few letters and the cancel tag.
+        var runes = value.EnumerateRunes().ToList();
+        if (runes.Count > MaxCodePoints || !TagsSpellAFlag(runes))
+        {
+            return false;
+        }
+
         var hasEmoji = false;
         foreach (var rune in value.EnumerateRunes())
         {
@@ -32,6 +41,24 @@ public static class Emoji
         // A bare digit, # or * is not an emoji; with a keycap it is.
         return hasEmoji || value.EnumerateRunes().Any(r => r.Value == 0x20E3);
     }
+
+    /// <summary>The most code points a reaction has.</summary>
+    public const int MaxCodePoints = 10;
+
+    private static bool TagsSpellAFlag(List<Rune> runes)
+    {
+        var firstTag = runes.FindIndex(IsTag);
+        if (firstTag < 0)
+        {
+            return true;
+        }
+
+        var tags = runes.Count - firstTag;
+        return firstTag == 1 && runes[0].Value == 0x1F3F4 && tags is >= 3 and <= 7
+            && runes.Skip(firstTag).All(IsTag) && runes[^1].Value == 0xE007F && runes.SkipLast(1).All(r => r.Value != 0xE007F);
+    }
+
+    private static bool IsTag(Rune rune) => rune.Value is >= 0xE0020 and <= 0xE007F;
 
     private static bool IsPictographic(Rune rune) => rune.Value switch
     {

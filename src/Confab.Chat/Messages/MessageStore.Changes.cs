@@ -16,12 +16,15 @@ public sealed partial class MessageStore
         return await database.WriteAsync(
             async (connection, transaction) =>
             {
-                await Membership.RequireAsync(connection, transaction, conversationId, caller, cancellationToken);
+                // Under the row lock: parallel edits of one message take successive versions, not the same one.
+                await ConversationLock.RequireMemberAsync(connection, transaction, database.Engine, conversationId, caller, cancellationToken);
                 var message = await RequireMessageAsync(connection, transaction, conversationId, messageId, cancellationToken);
                 if (message.SenderId != caller)
                 {
                     throw new ChatException(ChatErrorKind.Forbidden, "not_author", "Only the author may edit a message.");
                 }
+
+                await RefuseBlockedDirectAsync(connection, transaction, conversationId, caller, cancellationToken);
 
                 if (message.DeletedAt is not null)
                 {
@@ -65,7 +68,7 @@ public sealed partial class MessageStore
         await database.WriteAsync(
             async (connection, transaction) =>
             {
-                var member = await Membership.RequireMemberAsync(connection, transaction, conversationId, caller, cancellationToken);
+                var member = await ConversationLock.RequireMemberAsync(connection, transaction, database.Engine, conversationId, caller, cancellationToken);
                 var message = await RequireMessageAsync(connection, transaction, conversationId, messageId, cancellationToken);
                 var asModerator = message.SenderId != caller;
                 if (asModerator && !(member.IsGroup && Roles.CanModerate(member.Role)))

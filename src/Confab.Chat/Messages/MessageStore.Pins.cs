@@ -7,6 +7,8 @@ namespace Confab.Chat.Messages;
 /// <summary>Pinned messages: in a group moderators and above pin, in a direct conversation either member.</summary>
 public sealed partial class MessageStore
 {
+    public const int MaxPinsPerConversation = 50;
+
     public Task PinAsync(Guid caller, Guid conversationId, Guid messageId, CancellationToken cancellationToken) =>
         ChangePinAsync(caller, conversationId, messageId, pin: true, cancellationToken);
 
@@ -33,11 +35,13 @@ public sealed partial class MessageStore
         await database.WriteAsync(
             async (connection, transaction) =>
             {
-                var member = await Membership.RequireMemberAsync(connection, transaction, conversationId, caller, cancellationToken);
+                var member = await ConversationLock.RequireMemberAsync(connection, transaction, database.Engine, conversationId, caller, cancellationToken);
                 if (member.IsGroup && !Roles.CanModerate(member.Role))
                 {
                     throw new ChatException(ChatErrorKind.Forbidden, "not_allowed", "Only moderators and above pin messages in a group.");
                 }
+
+                await RefuseBlockedDirectAsync(connection, transaction, conversationId, caller, cancellationToken);
 
                 var message = await RequireMessageAsync(connection, transaction, conversationId, messageId, cancellationToken);
                 if (pin && message.DeletedAt is not null)
@@ -53,6 +57,16 @@ public sealed partial class MessageStore
                 if (pinned == pin)
                 {
                     return 0;
+                }
+
+                // Counted under the conversation's row lock: parallel pins cannot pass the limit together.
+                if (pin && await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                        "SELECT count(*) FROM pinned_messages WHERE conversation_id = @conversationId",
+                        new { conversationId },
+                        transaction,
+                        cancellationToken: cancellationToken)) >= MaxPinsPerConversation)
+                {
+                    throw new ChatException(ChatErrorKind.Conflict, "too_many_pins", $"A conversation has at most {MaxPinsPerConversation} pinned messages; unpin one first.");
                 }
 
                 var now = clock.Now();

@@ -5,9 +5,14 @@ using Dapper;
 
 namespace Confab.Chat.Messages;
 
-/// <summary>Reactions: one per message, user and emoji. Adding one twice or removing one that is not there changes nothing.</summary>
+/// <summary>
+/// Reactions: one per message, user and emoji, and at most <see cref="MaxReactionsPerUserPerMessage"/> different ones
+/// per user and message. Adding one twice or removing one that is not there changes nothing.
+/// </summary>
 public sealed partial class MessageStore
 {
+    public const int MaxReactionsPerUserPerMessage = 20;
+
     public async Task AddReactionAsync(Guid caller, Guid conversationId, Guid messageId, string emoji, CancellationToken cancellationToken)
     {
         RequireEmoji(emoji);
@@ -16,12 +21,14 @@ public sealed partial class MessageStore
             await database.WriteAsync(
                 async (connection, transaction) =>
                 {
-                    await Membership.RequireAsync(connection, transaction, conversationId, caller, cancellationToken);
+                    await ConversationLock.RequireMemberAsync(connection, transaction, database.Engine, conversationId, caller, cancellationToken);
                     var message = await RequireMessageAsync(connection, transaction, conversationId, messageId, cancellationToken);
                     if (message.DeletedAt is not null)
                     {
                         throw new ChatException(ChatErrorKind.Conflict, "message_deleted", "A deleted message cannot be reacted to.");
                     }
+
+                    await RefuseBlockedDirectAsync(connection, transaction, conversationId, caller, cancellationToken);
 
                     var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                         "SELECT count(*) FROM reactions WHERE message_id = @messageId AND user_id = @caller AND emoji = @emoji",
@@ -31,6 +38,18 @@ public sealed partial class MessageStore
                     if (exists > 0)
                     {
                         return 0;
+                    }
+
+                    // Counted under the conversation's row lock, so parallel adds cannot pass the limit together.
+                    var mine = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                        "SELECT count(*) FROM reactions WHERE message_id = @messageId AND user_id = @caller",
+                        new { messageId, caller },
+                        transaction,
+                        cancellationToken: cancellationToken));
+                    if (mine >= MaxReactionsPerUserPerMessage)
+                    {
+                        throw new ChatException(ChatErrorKind.Conflict, "too_many_reactions",
+                            $"You have at most {MaxReactionsPerUserPerMessage} different reactions on one message; remove one first.");
                     }
 
                     var now = clock.Now();
@@ -92,6 +111,7 @@ public sealed partial class MessageStore
 
     private static void RequireEmoji(string emoji)
     {
+        TextRules.Require(emoji, "emoji");
         if (!Emoji.IsReaction(emoji))
         {
             throw ChatException.Invalid("emoji", "must be a single emoji");

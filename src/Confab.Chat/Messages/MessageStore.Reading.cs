@@ -49,14 +49,16 @@ public sealed partial class MessageStore
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await Membership.RequireAsync(connection, null, conversationId, caller, cancellationToken);
         var anchor = await RequireMessageAsync(connection, null, conversationId, messageId, cancellationToken);
-        var side = Math.Max(1, (limit - 1) / 2);
+        // limit 1 is the message alone: no side may ask for a negative count (SQLite reads LIMIT -1 as no limit,
+        // PostgreSQL refuses it).
+        var side = limit == 1 ? 0 : Math.Max(1, (limit - 1) / 2);
         var before = (await connection.QueryAsync<MessageView>(new CommandDefinition(
             $"SELECT {MessageView.Columns} FROM messages WHERE conversation_id = @conversationId AND seq < @Seq ORDER BY seq DESC LIMIT @side",
             new { conversationId, anchor.Seq, side },
             cancellationToken: cancellationToken))).ToList();
         var after = await connection.QueryAsync<MessageView>(new CommandDefinition(
             $"SELECT {MessageView.Columns} FROM messages WHERE conversation_id = @conversationId AND seq > @Seq ORDER BY seq LIMIT @take",
-            new { conversationId, anchor.Seq, take = limit - 1 - before.Count },
+            new { conversationId, anchor.Seq, take = Math.Max(0, limit - 1 - before.Count) },
             cancellationToken: cancellationToken));
         before.Reverse();
         return new MessagePage(before.Append(anchor).Concat(after).ToList(), HasMore: false);

@@ -29,7 +29,14 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
             return await database.WriteAsync(
                 async (connection, transaction) =>
                 {
-                    await Membership.RequireAsync(connection, transaction, conversationId, sender, cancellationToken);
+                    // The sender's row, then the conversation's, and only then the checks: a deletion of the account,
+                    // a removal from the group or a block that commits first is seen (see UserRowLock, ConversationLock).
+                    if (!await Users.UserRowLock.ShareLiveAsync(connection, transaction, database.Engine, sender, cancellationToken))
+                    {
+                        throw Membership.NotFound();
+                    }
+
+                    await ConversationLock.RequireMemberAsync(connection, transaction, database.Engine, conversationId, sender, cancellationToken);
                     if (await FindRetryAsync(connection, transaction, conversationId, sender, request.ClientMsgId, cancellationToken) is { } original)
                     {
                         return (original, false);
@@ -135,7 +142,7 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
         return await database.WriteAsync(
             async (connection, transaction) =>
             {
-                await Membership.RequireAsync(connection, transaction, conversationId, caller, cancellationToken);
+                await ConversationLock.RequireMemberAsync(connection, transaction, database.Engine, conversationId, caller, cancellationToken);
                 var current = await connection.QuerySingleAsync<(long ReadSeq, long DeliveredSeq, long LastSeq)>(new CommandDefinition(
                     """
                     SELECT p.last_read_seq, p.last_delivered_seq, c.last_seq
@@ -150,6 +157,7 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
                     throw ChatException.Invalid("seq", $"is beyond the conversation's last seq ({current.LastSeq})");
                 }
 
+                seq = await LastReadableSeqAsync(connection, transaction, conversationId, seq, cancellationToken);
                 var moves = read ? seq > current.ReadSeq : seq > current.DeliveredSeq;
                 if (moves)
                 {
@@ -160,6 +168,23 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
             },
             cancellationToken);
     }
+
+    /// <summary>
+    /// A receipt is itself an event with a seq, so a watermark that could rest on a receipt would let a client read at
+    /// lastSeq, then at the seq that receipt took, and so on without end, each receipt a new event for every member.
+    /// A watermark therefore rests on the newest change at or below <paramref name="seq"/> that is not a receipt: reading
+    /// on past receipts alone changes nothing, and each member adds at most one read and one delivered event per change.
+    /// </summary>
+    private static async Task<long> LastReadableSeqAsync(DbConnection connection, DbTransaction transaction, Guid conversationId, long seq, CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            """
+            SELECT seq FROM conversation_events
+            WHERE conversation_id = @conversationId AND seq <= @seq AND kind NOT IN (@read, @delivered)
+            ORDER BY seq DESC LIMIT 1
+            """,
+            new { conversationId, seq, read = EventKind.ReceiptRead, delivered = EventKind.ReceiptDelivered },
+            transaction,
+            cancellationToken: cancellationToken)) ?? 0;
 
     private async Task RecordReceiptAsync(DbConnection connection, DbTransaction transaction, Guid caller, Guid conversationId, long seq, bool read, CancellationToken cancellationToken)
     {
@@ -197,6 +222,8 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
 
     private static void Validate(NewMessage request)
     {
+        TextRules.Require(request.Body, "body");
+        TextRules.Require(request.ClientMsgId, "clientMsgId");
         var errors = new Dictionary<string, string[]>();
         if (request.Body is null == (request.Ciphertext is null))
         {

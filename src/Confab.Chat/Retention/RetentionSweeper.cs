@@ -21,7 +21,16 @@ public sealed record RetentionPolicy(int MaxAgeDays, int BatchSize = 500)
 /// </summary>
 public sealed class RetentionSweeper(ConfabDatabase database, RetentionPolicy policy, TimeProvider clock)
 {
-    private static readonly string OverridePattern = $"%\"{RetentionPolicy.SettingsKey}\"%";
+    /// <summary>
+    /// The conversations that name their own limit: their settings hold the key at the top level with a whole number,
+    /// as the JSON functions of each engine read it. Text matching would also take a title or any other value that
+    /// merely contains the word and opt that conversation out of the global limit.
+    /// </summary>
+    private string HasOverride => database.Engine == DatabaseEngine.Postgres
+        ? "jsonb_typeof(c.settings -> @key) = 'number'"
+        : "json_type(c.settings, @path) IN ('integer', 'real')";
+
+    private static readonly string OverridePath = "$." + RetentionPolicy.SettingsKey;
 
     /// <summary>Sweeps until nothing is left to expire; returns how many messages expired.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
@@ -30,7 +39,11 @@ public sealed class RetentionSweeper(ConfabDatabase database, RetentionPolicy po
         var total = 0;
         foreach (var (conversationId, days) in overrides)
         {
-            total += await SweepScopeAsync(days, conversationId, cancellationToken);
+            // A value the API would not have stored (not a positive whole number of days) leaves the global limit.
+            if ((days ?? policy.MaxAgeDays) is > 0 and var limit)
+            {
+                total += await SweepScopeAsync(limit, conversationId, cancellationToken);
+            }
         }
 
         if (policy.MaxAgeDays > 0)
@@ -53,18 +66,18 @@ public sealed class RetentionSweeper(ConfabDatabase database, RetentionPolicy po
                     var now = clock.Now();
                     // Conversations that name their own limit are swept on their own, never by the global limit.
                     var batch = (await connection.QueryAsync<(Guid Id, Guid ConversationId)>(new CommandDefinition(
-                        """
+                        $"""
                         SELECT id, conversation_id FROM messages
                         WHERE deleted_at IS NULL AND created_at < @cutoff
                           AND (CASE WHEN @one THEN conversation_id = @conversationId
-                                    ELSE conversation_id NOT IN (SELECT c.id FROM conversations c WHERE CAST(c.settings AS TEXT) LIKE @pattern) END)
+                                    ELSE conversation_id NOT IN (SELECT c.id FROM conversations c WHERE {HasOverride}) END)
                         ORDER BY created_at, id
                         LIMIT @take
                         """,
                         new
                         {
                             cutoff = now.AddDays(-days), one = conversationId is not null, conversationId = conversationId ?? Guid.Empty,
-                            pattern = OverridePattern, take = policy.BatchSize,
+                            key = RetentionPolicy.SettingsKey, path = OverridePath, take = policy.BatchSize,
                         },
                         transaction,
                         cancellationToken: cancellationToken))).ToList();
@@ -107,22 +120,21 @@ public sealed class RetentionSweeper(ConfabDatabase database, RetentionPolicy po
     }
 
     /// <summary>Conversations whose settings carry their own limit. The settings are parsed here, the same way on both engines.</summary>
-    private async Task<Dictionary<Guid, int>> OverridesAsync(CancellationToken cancellationToken)
+    private async Task<Dictionary<Guid, int?>> OverridesAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<(Guid Id, string Settings)>(new CommandDefinition(
-            "SELECT id, CAST(settings AS TEXT) FROM conversations WHERE deleted_at IS NULL AND CAST(settings AS TEXT) LIKE @pattern",
-            new { pattern = OverridePattern },
+            $"SELECT c.id, CAST(c.settings AS TEXT) FROM conversations c WHERE c.deleted_at IS NULL AND {HasOverride}",
+            new { key = RetentionPolicy.SettingsKey, path = OverridePath },
             cancellationToken: cancellationToken));
-        var overrides = new Dictionary<Guid, int>();
+        var overrides = new Dictionary<Guid, int?>();
         foreach (var (id, settings) in rows)
         {
             using var document = JsonDocument.Parse(settings);
-            if (document.RootElement.TryGetProperty(RetentionPolicy.SettingsKey, out var days)
-                && days.ValueKind == JsonValueKind.Number && days.TryGetInt32(out var value) && value > 0)
-            {
-                overrides[id] = value;
-            }
+            overrides[id] = document.RootElement.TryGetProperty(RetentionPolicy.SettingsKey, out var days)
+                && days.ValueKind == JsonValueKind.Number && days.TryGetInt32(out var value) && value > 0
+                    ? value
+                    : null;
         }
 
         return overrides;

@@ -12,6 +12,14 @@ public sealed class MessageSearch(ConfabDatabase database)
 {
     private const int SnippetRadius = 60;
 
+    /// <summary>
+    /// How far back, in seqs of each conversation, a query made only of terms shorter than
+    /// <see cref="SearchQuery.MinIndexedLength"/> looks. No index serves such terms, so without a bound one or two
+    /// letters would scan every body of every conversation the caller is in; with it, each conversation costs at most
+    /// this many rows, read through the (conversation_id, seq) index.
+    /// </summary>
+    public int ShortTermWindow { get; init; } = 10_000;
+
     public async Task<SearchPage> SearchAsync(Guid caller, string? text, Guid? conversationId, string? cursor, int limit, CancellationToken cancellationToken)
     {
         var query = SearchQuery.Parse(text);
@@ -21,6 +29,7 @@ public sealed class MessageSearch(ConfabDatabase database)
         }
 
         var after = cursor is null ? ((DateTime, Guid)?)null : KeysetCursor.Decode(cursor);
+        var shortOnly = query.Terms.All(t => SearchQuery.Length(t) < SearchQuery.MinIndexedLength);
         var parameters = new DynamicParameters(new
         {
             caller,
@@ -30,6 +39,7 @@ public sealed class MessageSearch(ConfabDatabase database)
             at = after?.Item1 ?? DateTime.UnixEpoch,
             id = after?.Item2 ?? Guid.Empty,
             take = limit + 1,
+            window = ShortTermWindow,
         });
         var sql = $"""
             SELECT m.id AS MessageId, m.conversation_id AS ConversationId, m.seq AS Seq, m.sender_id AS SenderId,
@@ -40,6 +50,7 @@ public sealed class MessageSearch(ConfabDatabase database)
             JOIN users s ON s.id = m.sender_id AND s.erased_at IS NULL
             WHERE m.deleted_at IS NULL AND m.body IS NOT NULL
               AND (NOT @oneConversation OR m.conversation_id = @conversationId)
+              {(shortOnly ? "AND m.seq > c.last_seq - @window" : string.Empty)}
               AND (NOT @hasCursor OR m.created_at < @at OR (m.created_at = @at AND m.id < @id))
               AND {MatchClause(database.Engine, query, parameters)}
             ORDER BY m.created_at DESC, m.id DESC

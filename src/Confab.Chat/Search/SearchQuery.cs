@@ -18,6 +18,7 @@ public sealed record SearchQuery(IReadOnlyList<string> Terms)
 
     public static SearchQuery Parse(string? text)
     {
+        TextRules.Require(text, "q");
         var trimmed = text?.Trim() ?? string.Empty;
         if (trimmed.Length == 0 || trimmed.Length > MaxLength)
         {

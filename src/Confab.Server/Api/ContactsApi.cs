@@ -1,3 +1,4 @@
+using Confab.Chat;
 using Confab.Chat.Contacts;
 using Confab.Chat.Users;
 using Confab.Server.Auth;
@@ -21,7 +22,10 @@ public static class ContactsApi
         users.MapGet("/", async (string? prefix, int? limit, UserDirectory directory, CancellationToken ct) =>
             TypedResults.Ok(await directory.SearchAsync(prefix, limit ?? 20, ct)));
         users.MapGet("/{username}", async (string username, UserDirectory directory, CancellationToken ct) =>
-            TypedResults.Ok(await directory.FindAsync(username, ct)));
+        {
+            TextRules.Require(username, "username");
+            return TypedResults.Ok(await directory.FindAsync(username, ct));
+        });
 
         var contacts = routes.MapGroup("/api/v1/contacts").WithTags("Contacts").RequireAuthorization();
         contacts.MapGet("/", async (string? status, ContactStore store, HttpContext http, CancellationToken ct) =>

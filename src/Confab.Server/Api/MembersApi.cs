@@ -31,9 +31,9 @@ public static class MembersApi
             TypedResults.Ok(await store.MembersAsync(CurrentSession.Of(http).UserId, id, ct)));
         group.MapPost("/members", async Task<NoContent> (Guid id, AddMembersRequest request, MembershipStore store, HttpContext http, CancellationToken ct) =>
         {
-            if (request.UserIds is not { Count: > 0 and <= 100 })
+            if (request.UserIds is not { Count: > 0 })
             {
-                throw ChatException.Invalid("userIds", "name 1 to 100 users");
+                throw ChatException.Invalid("userIds", "name at least one user");
             }
 
             await store.AddAsync(CurrentSession.Of(http).UserId, id, request.UserIds, ct);
@@ -93,6 +93,12 @@ public static class MembersApi
         if (titleGiven && title.ValueKind != JsonValueKind.String)
         {
             throw ChatException.Invalid("title", "must be a string");
+        }
+
+        if (titleGiven)
+        {
+            // Before GetString, which throws on an escaped unpaired surrogate.
+            TextRules.RequireJson(title, "title");
         }
 
         JsonElement? settings = body.TryGetProperty("settings", out var s) ? s : null;

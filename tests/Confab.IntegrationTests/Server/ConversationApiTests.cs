@@ -221,7 +221,7 @@ public class ConversationApiTests
         Assert.Equal(JsonValueKind.Null, rest.GetProperty("nextCursor").ValueKind);
         var all = items.EnumerateArray().Concat(rest.GetProperty("items").EnumerateArray()).Select(c => c.GetProperty("id").GetString()!).ToHashSet();
         Assert.Equal(others.ToHashSet(), all);
-        await (await ann.GetAsync("/api/v1/conversations?cursor=garbage")).AssertProblemAsync(400, "validation_failed");
+        await (await ann.GetAsync("/api/v1/conversations?cursor=garbage")).AssertProblemAsync(400, "invalid_cursor");
     }
 
     [Fact]

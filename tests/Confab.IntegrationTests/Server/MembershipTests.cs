@@ -160,7 +160,7 @@ public class MembershipTests
         var group = await CreateGroupAsync(owner, memberId);
         var url = $"/api/v1/conversations/{group}";
         await (await owner.PostAsJsonAsync($"{url}/members", new { userIds = Array.Empty<Guid>() })).AssertProblemAsync(400, "validation_failed");
-        await (await owner.PostAsJsonAsync($"{url}/members", new { userIds = Enumerable.Range(0, 101).Select(_ => Guid.NewGuid()) })).AssertProblemAsync(400, "validation_failed");
+        await (await owner.PostAsJsonAsync($"{url}/members", new { userIds = Enumerable.Range(0, 101).Select(_ => Guid.NewGuid()) })).AssertProblemAsync(400, "too_many_members");
         await (await owner.PostAsJsonAsync($"{url}/members", new { userIds = new[] { Guid.NewGuid() } })).AssertProblemAsync(400, "unknown_user");
         await (await owner.PostAsJsonAsync($"{url}/members", new { userIds = "everyone" })).AssertProblemAsync(400, "invalid_request_body");
         await (await owner.PutAsJsonAsync($"{url}/mute", new { until = "tomorrow-ish" })).AssertProblemAsync(400, "invalid_request_body");

@@ -75,9 +75,9 @@ public class SearchApiTests
         await (await ann.GetAsync("/api/v1/search")).AssertProblemAsync(400, "validation_failed");
         await (await ann.GetAsync("/api/v1/search?q=%20%20")).AssertProblemAsync(400, "validation_failed");
         await (await ann.GetAsync($"/api/v1/search?q={new string('a', 201)}")).AssertProblemAsync(400, "validation_failed");
-        await (await ann.GetAsync("/api/v1/search?q=a%00b")).AssertProblemAsync(400, "validation_failed");
+        await (await ann.GetAsync("/api/v1/search?q=a%00b")).AssertProblemAsync(400, "invalid_text");
         await (await ann.GetAsync("/api/v1/search?q=x&limit=1000")).AssertProblemAsync(400, "validation_failed");
-        await (await ann.GetAsync("/api/v1/search?q=x&cursor=nope")).AssertProblemAsync(400, "validation_failed");
+        await (await ann.GetAsync("/api/v1/search?q=x&cursor=nope")).AssertProblemAsync(400, "invalid_cursor");
         Assert.Equal(HttpStatusCode.OK, (await ann.GetAsync("/api/v1/search?q=%25_%5C%27%22")).StatusCode);
         await (await server.Client.GetAsync("/api/v1/search?q=x")).AssertProblemAsync(401, "unauthenticated");
     }
