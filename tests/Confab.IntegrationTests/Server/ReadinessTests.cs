@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Confab.Storage.Engines;
+using Npgsql;
 
 namespace Confab.IntegrationTests.Server;
 
@@ -10,9 +12,15 @@ public class ReadinessTests
     [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
     public async Task Readiness_with_the_database_unavailable_answers_a_status_without_the_database_error(string engine)
     {
-        // An SQLite file that was never created; a PostgreSQL database that does not exist.
-        var database = await TestDatabase.CreateAsync(engine, create: false);
-        await using var server = await ServerHost.StartAsync(database, new Dictionary<string, string?> { ["Server:Migrate"] = "false" });
+        // An SQLite file that was never created; a PostgreSQL database dropped under the running server.
+        await using var server = await ServerHost.StartAsync(engine, new Dictionary<string, string?> { ["Server:Migrate"] = engine == TestDatabase.Postgres ? "true" : "false" });
+        var database = server.Database;
+        if (engine == TestDatabase.Postgres)
+        {
+            await PostgresDatabase.DropDatabaseAsync(TestDatabase.PostgresServer, database.Target.DatabaseName!, CancellationToken.None);
+            NpgsqlConnection.ClearAllPools();
+        }
+
         var response = await server.Client.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync();

@@ -32,10 +32,6 @@ public sealed class ServerHost : IAsyncDisposable
     public static async Task<ServerHost> StartAsync(string engine, IReadOnlyDictionary<string, string?>? settings = null) =>
         await StartAsync(await TestDatabase.CreateAsync(engine), Directory.CreateTempSubdirectory("confab-data-").FullName, settings);
 
-    /// <summary>A server over a database the caller made (perhaps one that does not exist); the host removes it on dispose.</summary>
-    public static async Task<ServerHost> StartAsync(TestDatabase database, IReadOnlyDictionary<string, string?>? settings = null) =>
-        await StartAsync(database, Directory.CreateTempSubdirectory("confab-data-").FullName, settings);
-
     /// <summary>Another node on the same database and data directory; disposing it leaves both to the first.</summary>
     public static async Task<ServerHost> StartNodeAsync(ServerHost first, IReadOnlyDictionary<string, string?>? settings = null)
     {
