@@ -160,9 +160,12 @@ public static class ConfabServer
                 AccessTokenLifetime = TimeSpan.FromMinutes(auth.AccessTokenMinutes),
                 RefreshTokenLifetime = TimeSpan.FromDays(auth.RefreshTokenDays),
                 FailuresBeforeLockout = auth.FailuresBeforeLockout,
+                LoginBackoff = TimeSpan.FromSeconds(auth.LoginBackoffSeconds),
                 LockoutWindow = TimeSpan.FromMinutes(auth.LockoutMinutes),
+                AccountFailuresBeforeSlowdown = auth.AccountFailuresBeforeSlowdown,
             };
         });
+        services.AddSingleton<LoginThrottle>();
         services.AddSingleton<SessionStore>();
         services.AddSingleton<AccountStore>();
         services.AddSingleton(provider => provider.GetRequiredService<IOptions<ConversationOptions>>().Value.ToLimits());
@@ -174,6 +177,10 @@ public static class ConfabServer
         services.AddSingleton<Chat.Keys.KeyDirectory>();
         services.AddSingleton<Chat.Audit.AuditStore>();
         services.AddSingleton(provider => new Chat.Attachments.AttachmentStore(
+            provider.GetRequiredService<ConfabDatabase>(), provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<IOptions<ServerOptions>>().Value.DataDir,
+            provider.GetRequiredService<IOptions<ServerOptions>>().Value.AttachmentQuotaMiB * 1024 * 1024));
+        services.AddSingleton(provider => new Chat.Attachments.AttachmentSweeper(
             provider.GetRequiredService<ConfabDatabase>(), provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<ServerOptions>>().Value.DataDir));
         services.AddSingleton<AdminStore>();
@@ -197,6 +204,7 @@ public static class ConfabServer
     }
 
     public const string UploadPolicy = "uploads";
+    public const string PasswordCheckPolicy = "password-checks";
 
     private static RateLimitPartition<string> PerUser(HttpContext context, Func<AuthOptions, int> perMinute)
     {
@@ -235,6 +243,7 @@ public static class ConfabServer
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
             });
             limiter.AddPolicy(UploadPolicy, context => PerUser(context, o => o.UploadsPerUserPerMinute));
+            limiter.AddPolicy(PasswordCheckPolicy, context => PerUser(context, o => o.PasswordChecksPerUserPerMinute));
             limiter.OnRejected = async (rejected, ct) =>
             {
                 var http = rejected.HttpContext;

@@ -15,6 +15,10 @@ public sealed class ServerOptions
     [Required]
     public string DataDir { get; set; } = "data";
 
+    /// <summary>Attachment storage one user may use, in MiB (attachments that can still be fetched); 0 for no limit.</summary>
+    [Range(0, 100_000_000)]
+    public long AttachmentQuotaMiB { get; set; } = 1024;
+
     /// <summary>Apply pending migrations before serving.</summary>
     public bool Migrate { get; set; } = true;
 
@@ -35,12 +39,25 @@ public sealed class AuthOptions
     [Range(1, 365)]
     public int RefreshTokenDays { get; set; } = 30;
 
-    /// <summary>Failed logins in a row, per account, before further attempts are refused for a while.</summary>
+    /// <summary>Failed logins in a row, per account and client address, before each further attempt from there waits.</summary>
     [Range(1, 100)]
     public int FailuresBeforeLockout { get; set; } = 5;
 
+    /// <summary>The first wait after <see cref="FailuresBeforeLockout"/>; it doubles per further failure.</summary>
+    [Range(1, 3600)]
+    public int LoginBackoffSeconds { get; set; } = 1;
+
+    /// <summary>The longest wait one address is given between attempts on one account.</summary>
     [Range(1, 1440)]
     public int LockoutMinutes { get; set; } = 15;
+
+    /// <summary>Failed logins in a row per account from all addresses before every attempt on it is spaced by the first wait.</summary>
+    [Range(1, 1_000_000)]
+    public int AccountFailuresBeforeSlowdown { get; set; } = 100;
+
+    /// <summary>Password checks (password change, account deletion) one user may make per minute.</summary>
+    [Range(1, 1000)]
+    public int PasswordChecksPerUserPerMinute { get; set; } = 5;
 
     /// <summary>Login and registration attempts per client IP address per minute.</summary>
     [Range(1, 10_000)]

@@ -14,7 +14,7 @@ namespace Confab.Chat.Accounts;
 /// place kept — so conversations keep their order and replies, with the author shown as a deleted user. The account
 /// row stays, renamed and marked erased, because messages, events and the audit log refer to it by id.
 /// </summary>
-public sealed class AccountEraser(ConfabDatabase database, SessionStore sessions, TimeProvider clock)
+public sealed class AccountEraser(ConfabDatabase database, AccountStore accounts, SessionStore sessions, TimeProvider clock)
 {
     public async Task EraseAsync(AuthenticatedSession caller, string? password, ClientInfo client, CancellationToken cancellationToken)
     {
@@ -24,16 +24,24 @@ public sealed class AccountEraser(ConfabDatabase database, SessionStore sessions
             throw ChatException.Invalid("password", "is required to delete the account");
         }
 
+        // PBKDF2 outside the writer; the transaction then erases only if the verified hash is still the stored one.
+        var verified = await accounts.StoredHashAsync(caller.UserId, cancellationToken);
+        if (verified is null || !PasswordHashing.Verify(verified, password))
+        {
+            throw WrongPassword();
+        }
+
         var erased = await database.WriteAsync(
             async (connection, transaction) =>
             {
                 var userId = caller.UserId;
-
-                // First, so that no send of this account commits after its messages are read (see UserRowLock).
+                // The sessions lock comes before any row lock on the user (SessionStore.LockUserSessionsAsync); then the
+                // user's row, so that no send of this account commits after its messages are read (see UserRowLock).
+                await SessionStore.LockUserSessionsAsync(connection, transaction, userId, cancellationToken);
                 await Users.UserRowLock.TakeExclusiveAsync(connection, transaction, database.Engine, userId, cancellationToken);
                 var hash = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
                     "SELECT password_hash FROM users WHERE id = @userId AND erased_at IS NULL", new { userId }, transaction, cancellationToken: cancellationToken));
-                if (hash is null || !PasswordHashing.Verify(hash, password))
+                if (hash != verified)
                 {
                     return false;
                 }
@@ -67,10 +75,12 @@ public sealed class AccountEraser(ConfabDatabase database, SessionStore sessions
             cancellationToken);
         if (!erased)
         {
-            throw new ChatException(ChatErrorKind.Validation, "wrong_password", "The password is wrong.",
-                new Dictionary<string, string[]> { ["password"] = ["is wrong"] });
+            throw WrongPassword();
         }
     }
+
+    private static ChatException WrongPassword() =>
+        new(ChatErrorKind.Validation, "wrong_password", "The password is wrong.", new Dictionary<string, string[]> { ["password"] = ["is wrong"] });
 
     private static async Task TombstoneMessagesAsync(DbConnection connection, DbTransaction transaction, Guid userId, DateTime now, CancellationToken cancellationToken)
     {

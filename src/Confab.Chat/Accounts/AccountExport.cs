@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Text.Json;
 using Confab.Chat.Audit;
 using Confab.Chat.Sessions;
 using Confab.Storage.Engines;
@@ -70,42 +72,24 @@ public sealed record ExportAttachment
     public DateTime CreatedAt { get; init; }
 }
 
-/// <summary>Builds a user's data export: profile, sessions, contacts, conversations, their messages, reactions and attachment metadata.</summary>
+/// <summary>
+/// Writes a user's data export — profile, sessions, contacts, conversations, their messages, reactions and attachment
+/// metadata — as one JSON document in the shape of <see cref="ExportArchive"/>. Rows are streamed from the database to
+/// the output as they are read, so an account with years of messages costs a buffer, not its whole history in memory.
+/// </summary>
 public sealed class AccountExporter(ConfabDatabase database, AccountStore accounts, SessionStore sessions, TimeProvider clock)
 {
-    public async Task<ExportArchive> ExportAsync(AuthenticatedSession caller, ClientInfo client, CancellationToken cancellationToken)
+    private const int FlushEvery = 200;
+
+    public async Task ExportAsync(AuthenticatedSession caller, ClientInfo client, Stream output, JsonSerializerOptions json, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(json);
         var userId = caller.UserId;
         var profile = await accounts.GetAsync(userId, cancellationToken);
         var live = await sessions.ListAsync(userId, caller.SessionId, cancellationToken);
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        var args = new { userId };
-        var contacts = await connection.QueryAsync<ExportContact>(new CommandDefinition(
-            """
-            SELECT u.id AS UserId, u.username AS Username, c.status AS Status, c.created_at AS CreatedAt
-            FROM contacts c JOIN users u ON u.id = CASE WHEN c.user_low = @userId THEN c.user_high ELSE c.user_low END
-            WHERE (c.user_low = @userId OR c.user_high = @userId) AND (c.status <> 'blocked' OR c.blocked_by = @userId)
-            ORDER BY u.username
-            """, args, cancellationToken: cancellationToken));
-        var conversations = await connection.QueryAsync<ExportConversation>(new CommandDefinition(
-            """
-            SELECT c.id AS Id, c.kind AS Kind, c.title AS Title, p.role AS Role, p.joined_at AS JoinedAt, p.left_at AS LeftAt
-            FROM participants p JOIN conversations c ON c.id = p.conversation_id
-            WHERE p.user_id = @userId ORDER BY p.joined_at
-            """, args, cancellationToken: cancellationToken));
-        var messages = await connection.QueryAsync<Messages.MessageView>(new CommandDefinition(
-            $"SELECT {Messages.MessageView.Columns} FROM messages WHERE sender_id = @userId ORDER BY created_at, id", args, cancellationToken: cancellationToken));
-        var reactions = await connection.QueryAsync<ExportReaction>(new CommandDefinition(
-            "SELECT message_id AS MessageId, emoji AS Emoji, created_at AS CreatedAt FROM reactions WHERE user_id = @userId ORDER BY created_at",
-            args, cancellationToken: cancellationToken));
-        var attachments = await connection.QueryAsync<ExportAttachment>(new CommandDefinition(
-            """
-            SELECT id AS Id, conversation_id AS ConversationId, message_id AS MessageId, file_name AS FileName, content_type AS ContentType,
-                   size_bytes AS SizeBytes, sha256 AS Sha256, created_at AS CreatedAt
-            FROM attachments WHERE uploader_id = @userId ORDER BY created_at
-            """, args, cancellationToken: cancellationToken));
 
+        // Audited before the first byte goes out: once the response has started it can no longer become an error.
         await database.WriteAsync(
             async (c, t) =>
             {
@@ -113,6 +97,63 @@ public sealed class AccountExporter(ConfabDatabase database, AccountStore accoun
                 return 0;
             },
             cancellationToken);
-        return new ExportArchive(clock.Now(), profile, live, contacts.ToList(), conversations.ToList(), messages.ToList(), reactions.ToList(), attachments.ToList());
+
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var writer = new Utf8JsonWriter(output);
+        var args = new { userId };
+        writer.WriteStartObject();
+        Write(writer, json, nameof(ExportArchive.ExportedAt), clock.Now());
+        Write(writer, json, nameof(ExportArchive.Profile), profile);
+        Write(writer, json, nameof(ExportArchive.Sessions), live);
+        await WriteRowsAsync<ExportContact>(writer, json, nameof(ExportArchive.Contacts), connection,
+            """
+            SELECT u.id AS UserId, u.username AS Username, c.status AS Status, c.created_at AS CreatedAt
+            FROM contacts c JOIN users u ON u.id = CASE WHEN c.user_low = @userId THEN c.user_high ELSE c.user_low END
+            WHERE (c.user_low = @userId OR c.user_high = @userId) AND (c.status <> 'blocked' OR c.blocked_by = @userId)
+            ORDER BY u.username
+            """, args, cancellationToken);
+        await WriteRowsAsync<ExportConversation>(writer, json, nameof(ExportArchive.Conversations), connection,
+            """
+            SELECT c.id AS Id, c.kind AS Kind, c.title AS Title, p.role AS Role, p.joined_at AS JoinedAt, p.left_at AS LeftAt
+            FROM participants p JOIN conversations c ON c.id = p.conversation_id
+            WHERE p.user_id = @userId ORDER BY p.joined_at
+            """, args, cancellationToken);
+        await WriteRowsAsync<Messages.MessageView>(writer, json, nameof(ExportArchive.Messages), connection,
+            $"SELECT {Messages.MessageView.Columns} FROM messages WHERE sender_id = @userId ORDER BY created_at, id", args, cancellationToken);
+        await WriteRowsAsync<ExportReaction>(writer, json, nameof(ExportArchive.Reactions), connection,
+            "SELECT message_id AS MessageId, emoji AS Emoji, created_at AS CreatedAt FROM reactions WHERE user_id = @userId ORDER BY created_at",
+            args, cancellationToken);
+        await WriteRowsAsync<ExportAttachment>(writer, json, nameof(ExportArchive.Attachments), connection,
+            """
+            SELECT id AS Id, conversation_id AS ConversationId, message_id AS MessageId, file_name AS FileName, content_type AS ContentType,
+                   size_bytes AS SizeBytes, sha256 AS Sha256, created_at AS CreatedAt
+            FROM attachments WHERE uploader_id = @userId ORDER BY created_at
+            """, args, cancellationToken);
+        writer.WriteEndObject();
+        await writer.FlushAsync(cancellationToken);
+    }
+
+    private static void Write<T>(Utf8JsonWriter writer, JsonSerializerOptions json, string name, T value)
+    {
+        writer.WritePropertyName(json.PropertyNamingPolicy?.ConvertName(name) ?? name);
+        JsonSerializer.Serialize(writer, value, json);
+    }
+
+    private static async Task WriteRowsAsync<T>(
+        Utf8JsonWriter writer, JsonSerializerOptions json, string name, DbConnection connection, string sql, object args, CancellationToken cancellationToken)
+    {
+        writer.WritePropertyName(json.PropertyNamingPolicy?.ConvertName(name) ?? name);
+        writer.WriteStartArray();
+        var count = 0;
+        await foreach (var row in connection.QueryUnbufferedAsync<T>(sql, args).WithCancellation(cancellationToken))
+        {
+            JsonSerializer.Serialize(writer, row, json);
+            if (++count % FlushEvery == 0)
+            {
+                await writer.FlushAsync(cancellationToken);
+            }
+        }
+
+        writer.WriteEndArray();
     }
 }

@@ -29,6 +29,7 @@ public static partial class AccountRules
     {
         null or "" => "is required",
         { Length: > 254 } => "must be at most 254 characters",
+        _ when value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) => "must not contain spaces or control characters",
         _ when !EmailPattern().IsMatch(value) => "is not an e-mail address",
         _ => null,
     };
@@ -65,9 +66,10 @@ public static partial class AccountRules
     /// <summary>Length in characters as both databases count them (Unicode code points, not UTF-16 units).</summary>
     public static int TextLength(string value) => value.EnumerateRunes().Count();
 
-    [GeneratedRegex("^[A-Za-z0-9_]{3,50}$", RegexOptions.CultureInvariant)]
+    // \A and \z, not ^ and $: .NET's $ also matches before a final "\n", which let "alice\n" through.
+    [GeneratedRegex(@"\A[A-Za-z0-9_]{3,50}\z", RegexOptions.CultureInvariant)]
     private static partial Regex UsernamePattern();
 
-    [GeneratedRegex(@"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[^@\s\p{C}]{1,64}@[^@\s\p{C}]+\.[^@\s\p{C}]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex EmailPattern();
 }

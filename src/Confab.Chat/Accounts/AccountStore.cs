@@ -5,11 +5,12 @@ using Confab.Chat.Sessions;
 using Confab.Storage;
 using Confab.Storage.Engines;
 using Dapper;
+using Microsoft.AspNetCore.Identity;
 
 namespace Confab.Chat.Accounts;
 
 /// <summary>Accounts: registration, login, profile and password. Every security event is audited in its own transaction.</summary>
-public sealed class AccountStore(ConfabDatabase database, SessionStore sessions, SessionPolicy policy, TimeProvider clock)
+public sealed class AccountStore(ConfabDatabase database, SessionStore sessions, LoginThrottle throttle, TimeProvider clock)
 {
     // Locks the "first user becomes admin" check against a concurrent first registration.
     private const long FirstUserLock = 0x636F_6E66_6162_0002;
@@ -68,6 +69,11 @@ public sealed class AccountStore(ConfabDatabase database, SessionStore sessions,
         }
     }
 
+    /// <summary>
+    /// Logs in. The password is checked between two short write transactions, never inside one: the first claims the
+    /// attempt from the throttle, the second records the outcome and issues the session, after checking that the hash
+    /// it verified is still the account's.
+    /// </summary>
     public async Task<(UserAccount User, TokenPair Tokens)> LoginAsync(string? login, string? password, ClientInfo client, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(login) || string.IsNullOrEmpty(password))
@@ -78,58 +84,83 @@ public sealed class AccountStore(ConfabDatabase database, SessionStore sessions,
             throw ChatException.Invalid(errors);
         }
 
+        LoginRow? user;
+        await using (var connection = await database.OpenConnectionAsync(cancellationToken))
+        {
+            user = await connection.QuerySingleOrDefaultAsync<LoginRow>(new CommandDefinition(
+                """
+                SELECT id AS Id, password_hash AS PasswordHash, disabled_at AS DisabledAt FROM users
+                WHERE erased_at IS NULL AND (lower(username) = lower(@login) OR lower(email) = lower(@login))
+                """,
+                new { login = login.Trim() },
+                cancellationToken: cancellationToken));
+        }
+
+        if (user is null)
+        {
+            PasswordHashing.Verify(DecoyHash, password);
+            await database.WriteAsync(
+                async (connection, transaction) =>
+                {
+                    await AuditLog.RecordAsync(connection, transaction, null, "login.failed", client, AuditSeverity.Warning,
+                        details: new { reason = "unknown_login" }, cancellationToken: cancellationToken);
+                    return 0;
+                },
+                cancellationToken);
+            throw InvalidCredentials();
+        }
+
+        if (await database.WriteAsync((connection, transaction) => throttle.ClaimAsync(connection, transaction, user.Id, client, cancellationToken), cancellationToken) is { } wait)
+        {
+            throw new ChatException(ChatErrorKind.RateLimited, "login_locked",
+                "Too many failed logins for this account from this address; try again later.") { RetryAfter = wait };
+        }
+
+        var verdict = PasswordHashing.Check(user.PasswordHash, password);
+        var upgraded = verdict == PasswordVerificationResult.SuccessRehashNeeded ? PasswordHashing.Hash(password) : null;
         var outcome = await database.WriteAsync(
             async (connection, transaction) =>
             {
-                var user = await connection.QuerySingleOrDefaultAsync<LoginRow>(new CommandDefinition(
-                    """
-                    SELECT id AS Id, password_hash AS PasswordHash, disabled_at AS DisabledAt FROM users
-                    WHERE erased_at IS NULL AND (lower(username) = lower(@login) OR lower(email) = lower(@login))
-                    """,
-                    new { login = login.Trim() },
+                await SessionStore.LockUserSessionsAsync(connection, transaction, user.Id, cancellationToken);
+                var current = await connection.QuerySingleOrDefaultAsync<LoginRow>(new CommandDefinition(
+                    "SELECT id AS Id, password_hash AS PasswordHash, disabled_at AS DisabledAt FROM users WHERE id = @Id AND erased_at IS NULL",
+                    new { user.Id },
                     transaction,
                     cancellationToken: cancellationToken));
-                if (user is null)
+                if (verdict == PasswordVerificationResult.Failed || current is null || current.PasswordHash != user.PasswordHash)
                 {
-                    PasswordHashing.Verify(DecoyHash, password);
-                    await AuditLog.RecordAsync(connection, transaction, null, "login.failed", client, AuditSeverity.Warning,
-                        details: new { reason = "unknown_login" }, cancellationToken: cancellationToken);
-                    return LoginOutcome.Failed;
-                }
-
-                var retryAfter = await LockedOutForAsync(connection, transaction, user.Id, cancellationToken);
-                if (retryAfter is { } wait)
-                {
-                    await AuditLog.RecordAsync(connection, transaction, user.Id, "login.blocked", client, AuditSeverity.Warning,
-                        "user", user.Id.ToString(), cancellationToken: cancellationToken);
-                    return LoginOutcome.Locked(wait);
-                }
-
-                if (!PasswordHashing.Verify(user.PasswordHash, password))
-                {
+                    var reason = verdict == PasswordVerificationResult.Failed ? "wrong_password" : "password_changed";
                     await AuditLog.RecordAsync(connection, transaction, user.Id, "login.failed", client, AuditSeverity.Warning,
-                        "user", user.Id.ToString(), new { reason = "wrong_password" }, cancellationToken);
+                        "user", user.Id.ToString(), new { reason }, cancellationToken);
                     return LoginOutcome.Failed;
                 }
 
-                if (user.DisabledAt is not null)
+                if (current.DisabledAt is not null)
                 {
                     return LoginOutcome.AccountDisabled;
                 }
 
-                await AuditLog.RecordAsync(connection, transaction, user.Id, "login.succeeded", client, AuditSeverity.Info, "user", user.Id.ToString(), cancellationToken: cancellationToken);
+                if (upgraded is not null)
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "UPDATE users SET password_hash = @upgraded WHERE id = @Id AND password_hash = @PasswordHash",
+                        new { upgraded, user.Id, user.PasswordHash },
+                        transaction,
+                        cancellationToken: cancellationToken));
+                }
+
+                await AuditLog.RecordAsync(connection, transaction, user.Id, "login.succeeded", client, AuditSeverity.Info, "user", user.Id.ToString(),
+                    upgraded is null ? null : new { rehashed = true }, cancellationToken);
                 var tokens = await sessions.IssueAsync(connection, transaction, user.Id, null, client, cancellationToken);
-                return new LoginOutcome(await GetAsync(connection, transaction, user.Id, cancellationToken), tokens, null, false);
+                return new LoginOutcome(await GetAsync(connection, transaction, user.Id, cancellationToken), tokens, false);
             },
             cancellationToken);
 
         return outcome switch
         {
-            { User: { } user, Tokens: { } tokens } => (user, tokens),
-            { RetryAfter: { } wait } => throw new ChatException(ChatErrorKind.RateLimited, "login_locked",
-                "Too many failed logins for this account; try again later.") { RetryAfter = wait },
+            { User: { } account, Tokens: { } tokens } => (account, tokens),
             { Disabled: true } => throw new ChatException(ChatErrorKind.Forbidden, "account_disabled", "This account is disabled."),
-            _ => throw new ChatException(ChatErrorKind.Unauthorized, "invalid_credentials", "The login or the password is wrong."),
+            _ => throw InvalidCredentials(),
         };
     }
 
@@ -180,7 +211,10 @@ public sealed class AccountStore(ConfabDatabase database, SessionStore sessions,
             cancellationToken);
     }
 
-    /// <summary>Changes the password and ends every other session of the user.</summary>
+    /// <summary>
+    /// Changes the password and ends every other session of the user. Both hashes are computed outside the write
+    /// transaction; the write happens only if the hash that was verified is still the stored one.
+    /// </summary>
     public async Task ChangePasswordAsync(AuthenticatedSession caller, string? currentPassword, string? newPassword, ClientInfo client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
@@ -192,20 +226,34 @@ public sealed class AccountStore(ConfabDatabase database, SessionStore sessions,
             throw ChatException.Invalid(errors);
         }
 
+        var hash = await StoredHashAsync(caller.UserId, cancellationToken);
+        if (hash is null || !PasswordHashing.Verify(hash, currentPassword!))
+        {
+            await database.WriteAsync(
+                async (connection, transaction) =>
+                {
+                    await AuditLog.RecordAsync(connection, transaction, caller.UserId, "password.change_failed", client, AuditSeverity.Warning, cancellationToken: cancellationToken);
+                    return 0;
+                },
+                cancellationToken);
+            throw new ChatException(ChatErrorKind.Validation, "wrong_password", "The current password is wrong.",
+                new Dictionary<string, string[]> { ["currentPassword"] = ["is wrong"] });
+        }
+
         var newHash = PasswordHashing.Hash(newPassword!);
         var changed = await database.WriteAsync(
             async (connection, transaction) =>
             {
-                var hash = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
-                    "SELECT password_hash FROM users WHERE id = @UserId", new { caller.UserId }, transaction, cancellationToken: cancellationToken));
-                if (hash is null || !PasswordHashing.Verify(hash, currentPassword!))
+                await SessionStore.LockUserSessionsAsync(connection, transaction, caller.UserId, cancellationToken);
+                if (await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE users SET password_hash = @newHash WHERE id = @UserId AND password_hash = @hash",
+                    new { newHash, caller.UserId, hash },
+                    transaction,
+                    cancellationToken: cancellationToken)) == 0)
                 {
-                    await AuditLog.RecordAsync(connection, transaction, caller.UserId, "password.change_failed", client, AuditSeverity.Warning, cancellationToken: cancellationToken);
                     return false;
                 }
 
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "UPDATE users SET password_hash = @newHash WHERE id = @UserId", new { newHash, caller.UserId }, transaction, cancellationToken: cancellationToken));
                 var ended = await sessions.RevokeAllAsync(connection, transaction, caller.UserId, caller.SessionId, "password_changed", cancellationToken);
                 await AuditLog.RecordAsync(connection, transaction, caller.UserId, "password.changed", client, AuditSeverity.Notice,
                     "user", caller.UserId.ToString(), new { sessionsEnded = ended }, cancellationToken);
@@ -214,35 +262,16 @@ public sealed class AccountStore(ConfabDatabase database, SessionStore sessions,
             cancellationToken);
         if (!changed)
         {
-            throw new ChatException(ChatErrorKind.Validation, "wrong_password", "The current password is wrong.",
-                new Dictionary<string, string[]> { ["currentPassword"] = ["is wrong"] });
+            throw new ChatException(ChatErrorKind.Conflict, "password_changed_meanwhile", "The password was changed by another request while this one ran; try again.");
         }
     }
 
-    /// <summary>
-    /// How long the account stays locked: after N failed logins in a row within the window, until the Nth most
-    /// recent of them leaves the window. Counted from the audit log, so every node sees the same count.
-    /// </summary>
-    private async Task<TimeSpan?> LockedOutForAsync(DbConnection connection, DbTransaction transaction, Guid userId, CancellationToken cancellationToken)
+    /// <summary>The stored password hash of a live account, read outside any write transaction.</summary>
+    internal async Task<string?> StoredHashAsync(Guid userId, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
-        var events = await connection.QueryAsync<(string Action, DateTime At)>(new CommandDefinition(
-            """
-            SELECT action, created_at FROM audit_log
-            WHERE actor_id = @userId AND created_at > @since AND action IN ('login.failed', 'login.succeeded')
-            ORDER BY created_at DESC
-            """,
-            new { userId, since = now - policy.LockoutWindow },
-            transaction,
-            cancellationToken: cancellationToken));
-        var failures = events.TakeWhile(e => e.Action == "login.failed").Select(e => e.At).ToList();
-        if (failures.Count < policy.FailuresBeforeLockout)
-        {
-            return null;
-        }
-
-        var wait = failures[policy.FailuresBeforeLockout - 1] + policy.LockoutWindow - now;
-        return wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT password_hash FROM users WHERE id = @userId AND erased_at IS NULL", new { userId }, cancellationToken: cancellationToken));
     }
 
     private static async Task RefuseTakenAsync(DbConnection connection, DbTransaction transaction, Registration request, CancellationToken cancellationToken)
@@ -285,11 +314,12 @@ public sealed class AccountStore(ConfabDatabase database, SessionStore sessions,
         public DateTime? DisabledAt { get; init; }
     }
 
-    private sealed record LoginOutcome(UserAccount? User, TokenPair? Tokens, TimeSpan? RetryAfter, bool Disabled)
-    {
-        public static readonly LoginOutcome Failed = new(null, null, null, false);
-        public static readonly LoginOutcome AccountDisabled = new(null, null, null, true);
+    private static ChatException InvalidCredentials() =>
+        new(ChatErrorKind.Unauthorized, "invalid_credentials", "The login or the password is wrong.");
 
-        public static LoginOutcome Locked(TimeSpan wait) => new(null, null, wait, false);
+    private sealed record LoginOutcome(UserAccount? User, TokenPair? Tokens, bool Disabled)
+    {
+        public static readonly LoginOutcome Failed = new(null, null, false);
+        public static readonly LoginOutcome AccountDisabled = new(null, null, true);
     }
 }

@@ -40,6 +40,8 @@ public sealed class AdminStore(ConfabDatabase database, SessionStore sessions, T
                     throw ChatException.Invalid("userId", "you cannot disable your own account");
                 }
 
+                // Before the row lock the update takes: the order every session change uses.
+                await SessionStore.LockUserSessionsAsync(connection, transaction, userId, cancellationToken);
                 var changed = await connection.ExecuteAsync(new CommandDefinition(
                     disabled
                         ? "UPDATE users SET disabled_at = @now WHERE id = @userId AND erased_at IS NULL AND disabled_at IS NULL"

@@ -20,8 +20,14 @@ public static class PasswordHashing
 
     public static string Hash(string password) => Hasher.HashPassword(User, password);
 
-    public static bool Verify(string hash, string password) =>
-        Hasher.VerifyHashedPassword(User, hash, password) != PasswordVerificationResult.Failed;
+    public static bool Verify(string hash, string password) => Check(hash, password) != PasswordVerificationResult.Failed;
+
+    /// <summary>
+    /// Verifies, and says whether a matching hash is in an older format or weaker than today's
+    /// (<see cref="PasswordVerificationResult.SuccessRehashNeeded"/>), so the caller can store a fresh one.
+    /// Runs PBKDF2: keep it out of write transactions.
+    /// </summary>
+    public static PasswordVerificationResult Check(string hash, string password) => Hasher.VerifyHashedPassword(User, hash, password);
 
     /// <summary>
     /// The same format with a salt taken from <paramref name="random"/>, for reproducible synthetic data only.

@@ -40,9 +40,13 @@ public sealed record AttachmentView
 /// Attachments: bytes stored once per content under the data directory (named by their SHA-256), metadata in the
 /// database. A file is written to a temporary name and moved into place, so a half-written upload is never served.
 /// </summary>
-public sealed class AttachmentStore(ConfabDatabase database, TimeProvider clock, string dataDirectory)
+/// <remarks><paramref name="quotaBytes"/>: how much one user may keep stored (their attachments that can still be fetched); 0 for no limit.</remarks>
+public sealed class AttachmentStore(ConfabDatabase database, TimeProvider clock, string dataDirectory, long quotaBytes = 0)
 {
     public const long MaxBytes = 10 * 1024 * 1024;
+
+    // Mixed into the uploader's id: serialises one user's uploads on PostgreSQL so parallel ones cannot all pass the quota.
+    private const long QuotaLockSalt = 0x636F_6E66_6162_0200;
 
     private readonly string root = Path.GetFullPath(Path.Combine(dataDirectory, "attachments"));
 
@@ -75,16 +79,14 @@ public sealed class AttachmentStore(ConfabDatabase database, TimeProvider clock,
             var key = Convert.ToHexStringLower(hash);
             var final = PathFor(key);
             Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-            if (!File.Exists(final))
-            {
-                File.Move(temp, final, overwrite: true);
-            }
+            Place(temp, final);
 
             var dimensions = ContentSniffer.Dimensions(type, head);
             return await database.WriteAsync(
                 async (connection, transaction) =>
                 {
                     await Membership.RequireAsync(connection, transaction, conversationId, caller, cancellationToken);
+                    await RequireQuotaAsync(connection, transaction, caller, size, cancellationToken);
                     var now = clock.Now();
                     var id = Uuid7.NewId(now);
                     await connection.ExecuteAsync(new CommandDefinition(
@@ -95,6 +97,12 @@ public sealed class AttachmentStore(ConfabDatabase database, TimeProvider clock,
                         new { id, caller, conversationId, name, type, size, hash, storageKey = $"{key}/{id}", width = dimensions?.Width, height = dimensions?.Height, now },
                         transaction,
                         cancellationToken: cancellationToken));
+                    // The sweep may have taken an old copy of these bytes between Place and this insert; put it back.
+                    if (!File.Exists(final) && File.Exists(temp))
+                    {
+                        File.Move(temp, final, overwrite: true);
+                    }
+
                     return await FindAsync(connection, transaction, id, cancellationToken) ?? throw new InvalidOperationException("the attachment vanished");
                 },
                 cancellationToken);
@@ -127,6 +135,54 @@ public sealed class AttachmentStore(ConfabDatabase database, TimeProvider clock,
 
         var path = PathFor(attachment.StorageKey.Split('/')[0]);
         return (attachment, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true));
+    }
+
+    /// <summary>
+    /// Moves a fresh file into place, or, when the same bytes are stored already, touches that file: the sweep
+    /// leaves recently written files alone, so it cannot remove them before this upload's row commits.
+    /// </summary>
+    private static void Place(string temp, string final)
+    {
+        try
+        {
+            if (File.Exists(final))
+            {
+                File.SetLastWriteTimeUtc(final, DateTime.UtcNow);
+                return;
+            }
+        }
+        catch (FileNotFoundException)
+        {
+            // Swept between the check and the touch: store this copy instead.
+        }
+
+        File.Move(temp, final, overwrite: true);
+    }
+
+    private async Task RequireQuotaAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, Guid caller, long size, CancellationToken cancellationToken)
+    {
+        if (quotaBytes <= 0)
+        {
+            return;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        caller.TryWriteBytes(bytes);
+        await WriteLocks.TakeAsync(connection, transaction, BitConverter.ToInt64(bytes[..8]) ^ BitConverter.ToInt64(bytes[8..]) ^ QuotaLockSalt, cancellationToken);
+        var used = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            """
+            SELECT coalesce(sum(a.size_bytes), 0) FROM attachments a LEFT JOIN messages m ON m.id = a.message_id
+            WHERE a.uploader_id = @caller AND m.deleted_at IS NULL
+            """,
+            new { caller },
+            transaction,
+            cancellationToken: cancellationToken));
+        if (used + size > quotaBytes)
+        {
+            throw new ChatException(ChatErrorKind.Conflict, "quota_exceeded",
+                $"This upload would take your stored attachments past the quota of {quotaBytes / (1024 * 1024)} MiB; delete some first.",
+                new Dictionary<string, string[]> { ["file"] = ["exceeds your storage quota"] });
+        }
     }
 
     private static async Task<AttachmentView?> FindAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, Guid id, CancellationToken cancellationToken) =>

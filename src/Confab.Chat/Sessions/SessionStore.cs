@@ -12,6 +12,9 @@ namespace Confab.Chat.Sessions;
 /// </summary>
 public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, TimeProvider clock)
 {
+    // Mixed into the user id so this lock's keys stay apart from the other advisory locks' constants.
+    private const long UserSessionsLockSalt = 0x636F_6E66_6162_0100;
+
     /// <summary>Issues a new pair, inside the caller's transaction; a null family starts a new session.</summary>
     public async Task<TokenPair> IssueAsync(
         DbConnection connection, DbTransaction transaction, Guid userId, Guid? familyId, ClientInfo client, CancellationToken cancellationToken)
@@ -84,35 +87,59 @@ public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, 
         return session;
     }
 
+    /// <summary>
+    /// Serialises changes to one user's sessions until the end of the transaction. Refresh, logout, revocation,
+    /// password change, disabling and deletion all take it before they read, so a refresh either finishes before a
+    /// revocation (whose update then ends the new pair too) or sees the revocation and issues nothing. Take it before
+    /// any row lock on the user, in the same order everywhere.
+    /// </summary>
+    public static Task LockUserSessionsAsync(DbConnection connection, DbTransaction transaction, Guid userId, CancellationToken cancellationToken)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        userId.TryWriteBytes(bytes);
+        var key = BitConverter.ToInt64(bytes[..8]) ^ BitConverter.ToInt64(bytes[8..]) ^ UserSessionsLockSalt;
+        return WriteLocks.TakeAsync(connection, transaction, key, cancellationToken);
+    }
+
     /// <summary>Exchanges a refresh token for a new pair in the same session.</summary>
     public async Task<TokenPair> RefreshAsync(string refreshToken, ClientInfo client, CancellationToken cancellationToken)
     {
+        var hash = SessionTokens.Hash(refreshToken);
         var outcome = await database.WriteAsync(
             async (connection, transaction) =>
             {
+                var owner = await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
+                    "SELECT user_id FROM auth_sessions WHERE refresh_token_hash = @hash", new { hash }, transaction, cancellationToken: cancellationToken));
+                if (owner is not { } userId)
+                {
+                    return new RefreshOutcome(null, false);
+                }
+
+                // Read again under the lock: a revocation that committed while we waited is seen now.
+                await LockUserSessionsAsync(connection, transaction, userId, cancellationToken);
                 var row = await connection.QuerySingleOrDefaultAsync<RefreshRow>(new CommandDefinition(
                     """
                     SELECT s.id AS Id, s.user_id AS UserId, s.family_id AS FamilyId, s.expires_at AS ExpiresAt,
-                           s.rotated_at AS RotatedAt, s.revoked_at AS RevokedAt, u.disabled_at AS DisabledAt
+                           s.rotated_at AS RotatedAt, s.revoked_at AS RevokedAt, u.disabled_at AS DisabledAt, u.erased_at AS ErasedAt
                     FROM auth_sessions s JOIN users u ON u.id = s.user_id
                     WHERE s.refresh_token_hash = @hash
                     """,
-                    new { hash = SessionTokens.Hash(refreshToken) },
+                    new { hash },
                     transaction,
                     cancellationToken: cancellationToken));
-                if (row is null || row.RevokedAt is not null || row.DisabledAt is not null || row.ExpiresAt <= clock.Now())
+                if (row is null || row.RevokedAt is not null || row.DisabledAt is not null || row.ErasedAt is not null || row.ExpiresAt <= clock.Now())
                 {
                     return new RefreshOutcome(null, false);
                 }
 
                 var claimed = await connection.ExecuteAsync(new CommandDefinition(
-                    "UPDATE auth_sessions SET rotated_at = @now WHERE id = @Id AND rotated_at IS NULL",
+                    "UPDATE auth_sessions SET rotated_at = @now WHERE id = @Id AND rotated_at IS NULL AND revoked_at IS NULL",
                     new { row.Id, now = clock.Now() },
                     transaction,
                     cancellationToken: cancellationToken));
                 if (claimed == 0)
                 {
-                    await RevokeFamilyAsync(connection, transaction, row.FamilyId, "refresh_reuse", cancellationToken);
+                    await RevokeFamilyAsync(connection, transaction, row.UserId, row.FamilyId, "refresh_reuse", cancellationToken);
                     await AuditLog.RecordAsync(connection, transaction, row.UserId, "session.refresh_reused", client, AuditSeverity.Critical,
                         "session", row.FamilyId.ToString(), cancellationToken: cancellationToken);
                     return new RefreshOutcome(null, true);
@@ -127,13 +154,14 @@ public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, 
             : new ChatException(ChatErrorKind.Unauthorized, "invalid_refresh_token", "The refresh token is unknown, expired or revoked."));
     }
 
-    /// <summary>Ends a whole session (every pair of its family).</summary>
-    public async Task<int> RevokeFamilyAsync(DbConnection connection, DbTransaction transaction, Guid familyId, string reason, CancellationToken cancellationToken)
+    /// <summary>Ends a whole session (every pair of its family) of <paramref name="userId"/>.</summary>
+    public async Task<int> RevokeFamilyAsync(DbConnection connection, DbTransaction transaction, Guid userId, Guid familyId, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        await LockUserSessionsAsync(connection, transaction, userId, cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE auth_sessions SET revoked_at = @now, revoked_reason = @reason WHERE family_id = @familyId AND revoked_at IS NULL",
-            new { familyId, reason, now = clock.Now() },
+            "UPDATE auth_sessions SET revoked_at = @now, revoked_reason = @reason WHERE family_id = @familyId AND user_id = @userId AND revoked_at IS NULL",
+            new { userId, familyId, reason, now = clock.Now() },
             transaction,
             cancellationToken: cancellationToken));
     }
@@ -143,6 +171,7 @@ public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, 
         DbConnection connection, DbTransaction transaction, Guid userId, Guid? exceptFamily, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        await LockUserSessionsAsync(connection, transaction, userId, cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE auth_sessions SET revoked_at = @now, revoked_reason = @reason
@@ -177,6 +206,7 @@ public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, 
         var revoked = await database.WriteAsync(
             async (connection, transaction) =>
             {
+                await LockUserSessionsAsync(connection, transaction, userId, cancellationToken);
                 var owner = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                     "SELECT count(*) FROM auth_sessions WHERE family_id = @sessionId AND user_id = @userId AND revoked_at IS NULL",
                     new { sessionId, userId },
@@ -187,7 +217,7 @@ public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, 
                     return false;
                 }
 
-                await RevokeFamilyAsync(connection, transaction, sessionId, reason, cancellationToken);
+                await RevokeFamilyAsync(connection, transaction, userId, sessionId, reason, cancellationToken);
                 await AuditLog.RecordAsync(connection, transaction, userId, reason == "logout" ? "session.logout" : "session.revoked", client,
                     AuditSeverity.Notice, "session", sessionId.ToString(), cancellationToken: cancellationToken);
                 return true;
@@ -198,7 +228,6 @@ public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, 
             throw new ChatException(ChatErrorKind.NotFound, "session_not_found", "There is no such session.");
         }
     }
-
 
     private sealed record RefreshOutcome(TokenPair? Pair, bool Reused);
 
@@ -217,5 +246,7 @@ public sealed class SessionStore(ConfabDatabase database, SessionPolicy policy, 
         public DateTime? RevokedAt { get; init; }
 
         public DateTime? DisabledAt { get; init; }
+
+        public DateTime? ErasedAt { get; init; }
     }
 }

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Routing;
 namespace Confab.Server.Api;
 
 /// <summary>GET /healthz (the process is up) and GET /readyz (the database answers and its schema is current).</summary>
-public static class HealthApi
+public static partial class HealthApi
 {
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder routes)
     {
@@ -17,7 +17,8 @@ public static class HealthApi
         return routes;
     }
 
-    private static async Task<Results<Ok<Readiness>, JsonHttpResult<Readiness>>> ReadyAsync(ConfabDatabase database, CancellationToken ct)
+    private static async Task<Results<Ok<Readiness>, JsonHttpResult<Readiness>>> ReadyAsync(
+        ConfabDatabase database, Microsoft.Extensions.Logging.ILoggerFactory loggers, CancellationToken ct)
     {
         try
         {
@@ -28,13 +29,14 @@ public static class HealthApi
         }
         catch (Storage.ConfabStorageException ex)
         {
-            return TypedResults.Json(new Readiness("database_unavailable", 0, 0) { Detail = ex.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            // The probe is anonymous: the database's own words (host names, roles, paths) go to the log only.
+            DatabaseUnavailable(loggers.CreateLogger(typeof(HealthApi).FullName!), ex);
+            return TypedResults.Json(new Readiness("database_unavailable", 0, 0), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 
-    public sealed record Readiness(string Status, long SchemaVersion, long LatestKnownVersion)
-    {
-        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-        public string? Detail { get; init; }
-    }
+    [Microsoft.Extensions.Logging.LoggerMessage(EventId = 2301, Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "Readiness check: the database is unavailable")]
+    private static partial void DatabaseUnavailable(Microsoft.Extensions.Logging.ILogger logger, Exception exception);
+
+    public sealed record Readiness(string Status, long SchemaVersion, long LatestKnownVersion);
 }

@@ -20,21 +20,22 @@ public static class MeApi
         var me = routes.MapGroup("/api/v1/me").WithTags("Me").RequireAuthorization();
         me.MapGet("/", GetAsync);
         me.MapPatch("/", PatchAsync);
-        me.MapPost("/password", ChangePasswordAsync);
+        me.MapPost("/password", ChangePasswordAsync).RequireRateLimiting(ConfabServer.PasswordCheckPolicy);
         me.MapGet("/sessions", SessionsAsync);
         me.MapDelete("/sessions/{id:guid}", RevokeSessionAsync);
         me.MapGet("/unread", async (Chat.Messages.MessageStore messages, HttpContext http, CancellationToken ct) =>
             TypedResults.Ok(await messages.UnreadAsync(CurrentSession.Of(http).UserId, ct)));
-        me.MapGet("/export", async (AccountExporter exporter, HttpContext http, CancellationToken ct) =>
+        me.MapGet("/export", async (AccountExporter exporter, Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, HttpContext http, CancellationToken ct) =>
         {
             http.Response.Headers.ContentDisposition = "attachment; filename=\"confab-export.json\"";
-            return TypedResults.Ok(await exporter.ExportAsync(CurrentSession.Of(http), CurrentSession.Client(http), ct));
-        });
+            http.Response.ContentType = "application/json; charset=utf-8";
+            await exporter.ExportAsync(CurrentSession.Of(http), CurrentSession.Client(http), http.Response.Body, json.Value.SerializerOptions, ct);
+        }).Produces<ExportArchive>();
         me.MapDelete("/", async Task<NoContent> ([Microsoft.AspNetCore.Mvc.FromBody] DeleteAccountRequest request, AccountEraser eraser, HttpContext http, CancellationToken ct) =>
         {
             await eraser.EraseAsync(CurrentSession.Of(http), request.Password, CurrentSession.Client(http), ct);
             return TypedResults.NoContent();
-        });
+        }).RequireRateLimiting(ConfabServer.PasswordCheckPolicy);
         return routes;
     }
 

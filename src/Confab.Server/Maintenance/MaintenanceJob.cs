@@ -13,7 +13,8 @@ namespace Confab.Server.Maintenance;
 /// with the command, where an operator chooses the moment.
 /// </summary>
 internal sealed partial class MaintenanceJob(
-    ConfabDatabase database, ConfabMetrics metrics, IOptions<MaintenanceOptions> options, TimeProvider clock, ILogger<MaintenanceJob> logger) : BackgroundService
+    ConfabDatabase database, ConfabMetrics metrics, IOptions<MaintenanceOptions> options, TimeProvider clock, ILogger<MaintenanceJob> logger,
+    Chat.Attachments.AttachmentSweeper attachments) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -47,6 +48,7 @@ internal sealed partial class MaintenanceJob(
             var housekeeping = new Housekeeping(database, clock);
             var sessions = await housekeeping.PurgeSessionsAsync(policy, dryRun: false, cancellationToken);
             var prekeys = await housekeeping.PurgePrekeysAsync(policy, dryRun: false, cancellationToken);
+            metrics.MaintenanceRemoved("attachment_files", (await attachments.SweepAsync(new Chat.Attachments.AttachmentSweepPolicy(), cancellationToken)).Files);
             var engine = await EngineUpkeep.LightAsync(database, cancellationToken);
             metrics.MaintenanceRemoved("sessions", sessions);
             metrics.MaintenanceRemoved("prekeys", prekeys);

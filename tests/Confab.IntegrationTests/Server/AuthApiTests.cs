@@ -165,7 +165,7 @@ public class AuthApiTests
     [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
     public async Task Repeated_failed_logins_lock_the_account_with_a_retry_after(string engine)
     {
-        await using var server = await ServerHost.StartAsync(engine, new Dictionary<string, string?> { ["Auth:FailuresBeforeLockout"] = "3" });
+        await using var server = await ServerHost.StartAsync(engine, new Dictionary<string, string?> { ["Auth:FailuresBeforeLockout"] = "3", ["Auth:LoginBackoffSeconds"] = "900" });
         await server.RegisterAsync("target");
         for (var i = 0; i < 3; i++)
         {
