@@ -53,6 +53,7 @@ public static class ConfabServer
         builder.Services.AddOptions<Monitoring.MetricsOptions>().Bind(builder.Configuration.GetSection(Monitoring.MetricsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<Monitoring.MaintenanceOptions>().Bind(builder.Configuration.GetSection(Monitoring.MaintenanceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<Monitoring.LogFormatOptions>().Bind(builder.Configuration.GetSection("Logging")).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddConfabProxy(builder.Configuration);
         var urls = (builder.Configuration[$"{ServerOptions.Section}:{nameof(ServerOptions.Urls)}"] ?? new ServerOptions().Urls)
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         var metrics = builder.Configuration.GetSection(Monitoring.MetricsOptions.Section).Get<Monitoring.MetricsOptions>() ?? new Monitoring.MetricsOptions();
@@ -82,6 +83,7 @@ public static class ConfabServer
         builder.Services.AddConfabChat(target);
         builder.Services.AddConfabHttp();
         var app = builder.Build();
+        app.UseConfabProxy();
         app.UseRequestIds();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -127,6 +129,7 @@ public static class ConfabServer
         _ = app.Services.GetRequiredService<IOptions<Monitoring.MetricsOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Monitoring.MaintenanceOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Monitoring.LogFormatOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<ProxyOptions>>().Value;
 
         // Listening from the first request on, so counters start at start-up.
         _ = app.Services.GetRequiredService<Monitoring.PrometheusExporter>();
