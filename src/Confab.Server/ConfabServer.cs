@@ -56,6 +56,7 @@ public static class ConfabServer
         builder.Services.AddOptions<Monitoring.MetricsOptions>().Bind(builder.Configuration.GetSection(Monitoring.MetricsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<Maintenance.MaintenanceOptions>().Bind(builder.Configuration.GetSection(Maintenance.MaintenanceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<Monitoring.LogFormatOptions>().Bind(builder.Configuration.GetSection("Logging")).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddConfabProxy(builder.Configuration);
         var urls = (builder.Configuration[$"{ServerOptions.Section}:{nameof(ServerOptions.Urls)}"] ?? new ServerOptions().Urls)
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         var metrics = builder.Configuration.GetSection(Monitoring.MetricsOptions.Section).Get<Monitoring.MetricsOptions>() ?? new Monitoring.MetricsOptions();
@@ -85,6 +86,7 @@ public static class ConfabServer
         builder.Services.AddConfabChat(target);
         builder.Services.AddConfabHttp();
         var app = builder.Build();
+        app.UseConfabProxy();
         app.UseRequestIds();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -131,6 +133,7 @@ public static class ConfabServer
         _ = app.Services.GetRequiredService<IOptions<Monitoring.MetricsOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Maintenance.MaintenanceOptions>>().Value;
         _ = app.Services.GetRequiredService<IOptions<Monitoring.LogFormatOptions>>().Value;
+        _ = app.Services.GetRequiredService<IOptions<ProxyOptions>>().Value;
 
         // Listening from the first request on, so counters start at start-up.
         _ = app.Services.GetRequiredService<Monitoring.PrometheusExporter>();

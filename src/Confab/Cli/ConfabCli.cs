@@ -30,6 +30,7 @@ public static class ConfabCli
         root.Subcommands.Add(ServeVerb.Build(context));
         root.Subcommands.Add(DbCommands.Build(context));
         root.Subcommands.Add(UsersCommands.Build(context));
+        VersionInfo.Install(root, context);
         return root;
     }
 

@@ -15,9 +15,11 @@ internal static class ServeVerb
         var logFormat = new Option<string?>("--log-format") { Description = "text (default) or json: one JSON object per line with the request id", HelpName = "FORMAT" };
         logFormat.AcceptOnlyFromAmong("text", "json");
         var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve /metrics on this port without authentication (on 127.0.0.1 unless Metrics:Host says otherwise) instead of to admins on the main port", HelpName = "PORT" };
+        var knownProxies = new Option<string?>("--known-proxies") { Description = "Reverse proxies whose X-Forwarded-For/-Proto are believed, ','-separated addresses (Proxy:KnownProxies; default none)", HelpName = "ADDRESSES" };
+        var knownNetworks = new Option<string?>("--known-networks") { Description = "The same for whole networks in CIDR form, e.g. 10.0.0.0/8 (Proxy:KnownNetworks; default none)", HelpName = "CIDRS" };
         var command = new Command("serve", "Serve the chat API (REST under /api/v1, OpenAPI at /openapi/v1.json, /healthz, /readyz, /metrics).")
         {
-            urls, dataDir, noMigrate, logFormat, metricsPort,
+            urls, dataDir, noMigrate, logFormat, metricsPort, knownProxies, knownNetworks,
         };
         command.SetAction((parse, ct) => ConfabCli.GuardAsync(context, parse, async () =>
         {
@@ -41,6 +43,16 @@ internal static class ServeVerb
             if (parse.GetValue(metricsPort) is { } port)
             {
                 overrides["Metrics:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (parse.GetValue(knownProxies) is { } proxies)
+            {
+                overrides["Proxy:KnownProxies"] = proxies;
+            }
+
+            if (parse.GetValue(knownNetworks) is { } networks)
+            {
+                overrides["Proxy:KnownNetworks"] = networks;
             }
 
             if (parse.GetValue(noMigrate))
