@@ -99,10 +99,10 @@ internal sealed class FuzzReport
     {
         lock (gate)
         {
-            // The last 20,000 only: log lines arrive while or just after their request is served.
-            requests[requestId] = $"{route}\n{Truncate(input, 300)}";
+            // The last 150,000 only (a run of 100,000 per engine fits): log lines are matched to inputs after the run.
+            requests[requestId] = $"{route}\n{Truncate(input, 240)}";
             requestOrder.Enqueue(requestId);
-            if (requestOrder.Count > 20_000)
+            if (requestOrder.Count > 150_000)
             {
                 requests.Remove(requestOrder.Dequeue());
             }
