@@ -11,5 +11,6 @@ public sealed record ClientInfo(string? IpAddress, string? UserAgent, string? De
 
     public string? Device => Clip(DeviceName, 100);
 
-    private static string? Clip(string? value, int max) => value is null ? null : value.Length <= max ? value : value[..max];
+    // Scrubbed after clipping: a cut through a surrogate pair leaves half of it, which neither engine can store.
+    private static string? Clip(string? value, int max) => TextRules.Scrub(value is null ? null : value.Length <= max ? value : value[..max]);
 }

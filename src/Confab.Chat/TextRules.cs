@@ -77,6 +77,41 @@ public static class TextRules
         }
     }
 
+    /// <summary>The string value of <paramref name="element"/>, refused with <c>invalid_text</c> unless storable.</summary>
+    public static string ReadString(JsonElement element, string field)
+    {
+        var value = Decode(element.GetString, field) ?? string.Empty;
+        Require(value, field);
+        return value;
+    }
+
+    /// <summary>
+    /// For metadata the server records but nobody typed as content (a device name, a user agent): what cannot be
+    /// stored becomes U+FFFD instead of failing the request that carried it.
+    /// </summary>
+    public static string? Scrub(string? value)
+    {
+        if (IsStorable(value))
+        {
+            return value;
+        }
+
+        var chars = value!.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+            {
+                i++;
+            }
+            else if (chars[i] == '\0' || char.IsSurrogate(chars[i]))
+            {
+                chars[i] = '\uFFFD';
+            }
+        }
+
+        return new string(chars);
+    }
+
     public static ChatException Invalid(string field) =>
         new(ChatErrorKind.Validation, InvalidTextCode, "Text may not contain U+0000 or unpaired surrogates.",
             new Dictionary<string, string[]> { [field] = ["must not contain U+0000 or unpaired surrogates"] });

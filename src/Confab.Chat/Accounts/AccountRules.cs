@@ -8,6 +8,8 @@ public static partial class AccountRules
     public const int MinPasswordLength = 10;
     public const int MaxPasswordLength = 1024;
 
+    private const string Unstorable = "must not contain U+0000 or unpaired surrogates";
+
     public static void Collect(Dictionary<string, string[]> errors, string field, string? reason)
     {
         ArgumentNullException.ThrowIfNull(errors);
@@ -50,15 +52,23 @@ public static partial class AccountRules
         _ when value.Trim().Length == 0 => "must not be blank",
         _ when TextLength(value) > 100 => "must be at most 100 characters",
         _ when value.Any(char.IsControl) => "must not contain control characters",
+        _ when !TextRules.IsStorable(value) => Unstorable,
         _ => null,
     };
 
-    public static string? Optional(string? value, int max) => value is not null && TextLength(value) > max ? $"must be at most {max} characters" : null;
+    public static string? Optional(string? value, int max) => value switch
+    {
+        null => null,
+        _ when !TextRules.IsStorable(value) => Unstorable,
+        _ when TextLength(value) > max => $"must be at most {max} characters",
+        _ => null,
+    };
 
     public static string? AvatarUrl(string? value) => value switch
     {
         null => null,
         { Length: > 2048 } => "must be at most 2048 characters",
+        _ when !TextRules.IsStorable(value) => Unstorable,
         _ when !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") => "must be an absolute http(s) URL",
         _ => null,
     };

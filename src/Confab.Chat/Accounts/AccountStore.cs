@@ -84,6 +84,8 @@ public sealed class AccountStore(ConfabDatabase database, SessionStore sessions,
             throw ChatException.Invalid(errors);
         }
 
+        // The login goes into a query; PostgreSQL refuses U+0000 in a parameter outright.
+        TextRules.Require(login, "login");
         LoginRow? user;
         await using (var connection = await database.OpenConnectionAsync(cancellationToken))
         {

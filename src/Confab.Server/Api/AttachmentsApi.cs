@@ -30,7 +30,17 @@ public static class AttachmentsApi
             throw new ChatException(ChatErrorKind.Validation, "multipart_required", "Upload with multipart/form-data: a conversationId field and a file.");
         }
 
-        var form = await request.ReadFormAsync(ct);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(ct);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException && !ct.IsCancellationRequested)
+        {
+            // A missing boundary, a truncated part or a body that ends early: the client's form, not a server fault.
+            throw new ChatException(ChatErrorKind.Validation, "invalid_multipart", "The multipart body is malformed or incomplete.");
+        }
+
         if (!Guid.TryParse(form["conversationId"], out var conversationId))
         {
             throw ChatException.Invalid("conversationId", "is required and must be a conversation id");

@@ -64,7 +64,7 @@ public static class MeApi
             }
             else
             {
-                values[property.Name] = property.Value.ValueKind == JsonValueKind.Null ? null : property.Value.GetString();
+                values[property.Name] = property.Value.ValueKind == JsonValueKind.Null ? null : TextRules.ReadString(property.Value, property.Name);
             }
         }
 

@@ -29,6 +29,7 @@ internal static partial class DatabaseInvariants
                    (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS Messages,
                    (SELECT coalesce(max(m.message_number), 0) FROM messages m WHERE m.conversation_id = c.id) AS MaxMessageNumber,
                    (SELECT count(*) FROM participants p WHERE p.conversation_id = c.id AND p.left_at IS NULL) AS Members,
+                   (SELECT count(*) FROM users u WHERE u.id IN (c.direct_user_low, c.direct_user_high) AND u.erased_at IS NULL) AS LivePair,
                    (SELECT count(*) FROM participants p WHERE p.conversation_id = c.id AND p.left_at IS NULL AND p.role = 'owner') AS Owners
             FROM conversations c
             """))
@@ -41,7 +42,8 @@ internal static partial class DatabaseInvariants
             Text(violations, $"{at} title", c.Title, 200);
             if (c.Kind == "direct")
             {
-                Check(violations, c.Deleted == 1 || c.Members == 2, $"{at}: a direct conversation with {c.Members} current members");
+                // Both members, less any whose account was erased (erasure leaves its conversations; the other side keeps the history).
+                Check(violations, c.Deleted == 1 || c.Members == c.LivePair, $"{at}: a direct conversation with {c.Members} current members and {c.LivePair} live accounts of its pair");
             }
             else if (c.Deleted == 0)
             {
@@ -231,6 +233,8 @@ internal static partial class DatabaseInvariants
         public long MaxMessageNumber { get; set; }
 
         public long Members { get; set; }
+
+        public long LivePair { get; set; }
 
         public long Owners { get; set; }
     }
