@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Data.Common;
 using System.Text.Json;
 using Confab.Chat.Audit;
@@ -99,38 +100,48 @@ public sealed class AccountExporter(ConfabDatabase database, AccountStore accoun
             cancellationToken);
 
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var writer = new Utf8JsonWriter(output);
+        // The writer fills a buffer that is drained to the output asynchronously: serializing straight into the
+        // response would flush it synchronously, which the server refuses.
+        var buffer = new ArrayBufferWriter<byte>();
+        await using var writer = new Utf8JsonWriter(buffer);
         var args = new { userId };
         writer.WriteStartObject();
         Write(writer, json, nameof(ExportArchive.ExportedAt), clock.Now());
         Write(writer, json, nameof(ExportArchive.Profile), profile);
         Write(writer, json, nameof(ExportArchive.Sessions), live);
-        await WriteRowsAsync<ExportContact>(writer, json, nameof(ExportArchive.Contacts), connection,
+        await WriteRowsAsync<ExportContact>(writer, buffer, output, json, nameof(ExportArchive.Contacts), connection,
             """
             SELECT u.id AS UserId, u.username AS Username, c.status AS Status, c.created_at AS CreatedAt
             FROM contacts c JOIN users u ON u.id = CASE WHEN c.user_low = @userId THEN c.user_high ELSE c.user_low END
             WHERE (c.user_low = @userId OR c.user_high = @userId) AND (c.status <> 'blocked' OR c.blocked_by = @userId)
             ORDER BY u.username
             """, args, cancellationToken);
-        await WriteRowsAsync<ExportConversation>(writer, json, nameof(ExportArchive.Conversations), connection,
+        await WriteRowsAsync<ExportConversation>(writer, buffer, output, json, nameof(ExportArchive.Conversations), connection,
             """
             SELECT c.id AS Id, c.kind AS Kind, c.title AS Title, p.role AS Role, p.joined_at AS JoinedAt, p.left_at AS LeftAt
             FROM participants p JOIN conversations c ON c.id = p.conversation_id
             WHERE p.user_id = @userId ORDER BY p.joined_at
             """, args, cancellationToken);
-        await WriteRowsAsync<Messages.MessageView>(writer, json, nameof(ExportArchive.Messages), connection,
+        await WriteRowsAsync<Messages.MessageView>(writer, buffer, output, json, nameof(ExportArchive.Messages), connection,
             $"SELECT {Messages.MessageView.Columns} FROM messages WHERE sender_id = @userId ORDER BY created_at, id", args, cancellationToken);
-        await WriteRowsAsync<ExportReaction>(writer, json, nameof(ExportArchive.Reactions), connection,
+        await WriteRowsAsync<ExportReaction>(writer, buffer, output, json, nameof(ExportArchive.Reactions), connection,
             "SELECT message_id AS MessageId, emoji AS Emoji, created_at AS CreatedAt FROM reactions WHERE user_id = @userId ORDER BY created_at",
             args, cancellationToken);
-        await WriteRowsAsync<ExportAttachment>(writer, json, nameof(ExportArchive.Attachments), connection,
+        await WriteRowsAsync<ExportAttachment>(writer, buffer, output, json, nameof(ExportArchive.Attachments), connection,
             """
             SELECT id AS Id, conversation_id AS ConversationId, message_id AS MessageId, file_name AS FileName, content_type AS ContentType,
                    size_bytes AS SizeBytes, sha256 AS Sha256, created_at AS CreatedAt
             FROM attachments WHERE uploader_id = @userId ORDER BY created_at
             """, args, cancellationToken);
         writer.WriteEndObject();
-        await writer.FlushAsync(cancellationToken);
+        await DrainAsync(writer, buffer, output, cancellationToken);
+    }
+
+    private static async Task DrainAsync(Utf8JsonWriter writer, ArrayBufferWriter<byte> buffer, Stream output, CancellationToken cancellationToken)
+    {
+        writer.Flush();
+        await output.WriteAsync(buffer.WrittenMemory, cancellationToken);
+        buffer.ResetWrittenCount();
     }
 
     private static void Write<T>(Utf8JsonWriter writer, JsonSerializerOptions json, string name, T value)
@@ -140,7 +151,8 @@ public sealed class AccountExporter(ConfabDatabase database, AccountStore accoun
     }
 
     private static async Task WriteRowsAsync<T>(
-        Utf8JsonWriter writer, JsonSerializerOptions json, string name, DbConnection connection, string sql, object args, CancellationToken cancellationToken)
+        Utf8JsonWriter writer, ArrayBufferWriter<byte> buffer, Stream output, JsonSerializerOptions json, string name, DbConnection connection, string sql, object args,
+        CancellationToken cancellationToken)
     {
         writer.WritePropertyName(json.PropertyNamingPolicy?.ConvertName(name) ?? name);
         writer.WriteStartArray();
@@ -150,7 +162,7 @@ public sealed class AccountExporter(ConfabDatabase database, AccountStore accoun
             JsonSerializer.Serialize(writer, row, json);
             if (++count % FlushEvery == 0)
             {
-                await writer.FlushAsync(cancellationToken);
+                await DrainAsync(writer, buffer, output, cancellationToken);
             }
         }
 

@@ -91,9 +91,17 @@ public sealed class AttachmentSweeper(ConfabDatabase database, TimeProvider cloc
 
     private async Task<HashSet<string>> ReferencedAsync(List<byte[]> hashes, CancellationToken cancellationToken)
     {
+        // Named parameters, one per hash: Dapper would send a list to PostgreSQL as one array, which IN cannot take.
+        var args = new DynamicParameters();
+        for (var i = 0; i < hashes.Count; i++)
+        {
+            args.Add($"h{i}", hashes[i]);
+        }
+
+        var names = string.Join(", ", Enumerable.Range(0, hashes.Count).Select(i => $"@h{i}"));
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         var found = await connection.QueryAsync<byte[]>(new CommandDefinition(
-            "SELECT DISTINCT sha256 FROM attachments WHERE sha256 IN @hashes", new { hashes }, cancellationToken: cancellationToken));
+            $"SELECT DISTINCT sha256 FROM attachments WHERE sha256 IN ({names})", args, cancellationToken: cancellationToken));
         return found.Select(Convert.ToHexStringLower).ToHashSet(StringComparer.Ordinal);
     }
 }

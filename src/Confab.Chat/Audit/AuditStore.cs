@@ -34,9 +34,13 @@ public sealed record AuditPage(IReadOnlyList<AuditEntry> Items, string? NextCurs
 /// <summary>Reading the audit log, newest first: a user's own events, or everything for administrators.</summary>
 public sealed class AuditStore(ConfabDatabase database)
 {
-    /// <summary>Events the user did, or that were done to their account.</summary>
+    /// <summary>
+    /// Events the user did, or that were done to their account. The throttle's claims (<c>login.attempted</c>) are
+    /// bookkeeping, not events: each is followed by the login's outcome.
+    /// </summary>
     public Task<AuditPage> MineAsync(Guid userId, string? cursor, int limit, CancellationToken cancellationToken) =>
-        QueryAsync("(actor_id = @userId OR (target_type = 'user' AND target_id = @userIdText))", new AuditFilter(), userId, cursor, limit, cancellationToken);
+        QueryAsync("(actor_id = @userId OR (target_type = 'user' AND target_id = @userIdText)) AND action <> 'login.attempted'",
+            new AuditFilter(), userId, cursor, limit, cancellationToken);
 
     public Task<AuditPage> ListAsync(AuditFilter filter, string? cursor, int limit, CancellationToken cancellationToken)
     {

@@ -27,7 +27,7 @@ public static partial class HealthApi
             var readiness = new Readiness(ready ? "ready" : "migrations_pending", status.CurrentVersion, status.LatestKnownVersion);
             return ready ? TypedResults.Ok(readiness) : TypedResults.Json(readiness, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
-        catch (Storage.ConfabStorageException ex)
+        catch (Exception ex) when (ex is Storage.ConfabStorageException or System.Data.Common.DbException)
         {
             // The probe is anonymous: the database's own words (host names, roles, paths) go to the log only.
             DatabaseUnavailable(loggers.CreateLogger(typeof(HealthApi).FullName!), ex);
