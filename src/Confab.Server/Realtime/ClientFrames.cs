@@ -93,13 +93,15 @@ internal static class ClientFrames
         byte[]? ciphertext = null;
         if (root.TryGetProperty("ciphertext", out var c) && c.ValueKind == JsonValueKind.String)
         {
+            // Decoded first: the base64 reader unescapes the string too, and an escaped lone surrogate is no text.
+            _ = Decoded(c, "ciphertext");
             ciphertext = c.TryGetBytesFromBase64(out var bytes) ? bytes : throw Refused("ciphertext must be base64.");
         }
 
         Guid? replyTo = null;
         if (root.TryGetProperty("replyTo", out var r) && r.ValueKind == JsonValueKind.String)
         {
-            replyTo = r.TryGetGuid(out var target) ? target : throw Refused("replyTo must be a message id.");
+            replyTo = Guid.TryParse(Decoded(r, "replyTo"), out var target) ? target : throw Refused("replyTo must be a message id.");
         }
 
         var attachments = new List<Guid>();
@@ -107,7 +109,7 @@ internal static class ClientFrames
         {
             foreach (var item in a.EnumerateArray())
             {
-                attachments.Add(item.ValueKind == JsonValueKind.String && item.TryGetGuid(out var attachment)
+                attachments.Add(item.ValueKind == JsonValueKind.String && Guid.TryParse(Decoded(item, "attachmentIds"), out var attachment)
                     ? attachment
                     : throw Refused("attachmentIds must be attachment ids."));
             }
@@ -136,23 +138,26 @@ internal static class ClientFrames
             return null;
         }
 
-        string text;
-        try
-        {
-            text = value.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            // An escaped lone surrogate ("\ud800") cannot become a .NET string.
-            throw InvalidText(name);
-        }
-
+        var text = Decoded(value, name);
         if (text.Contains('\0', StringComparison.Ordinal) || !IsWellFormed(text))
         {
             throw InvalidText(name);
         }
 
         return text;
+    }
+
+    /// <summary>A JSON string value as a .NET string; an escaped lone surrogate ("\ud800") cannot become one.</summary>
+    private static string Decoded(JsonElement value, string name)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw InvalidText(name);
+        }
     }
 
     private static BadFrameException InvalidText(string name) =>
@@ -177,8 +182,9 @@ internal static class ClientFrames
 
     private static string Printable(string text) => text.Length <= 40 ? text : text[..40] + "…";
 
+    // Through Text, not TryGetGuid: TryGetGuid decodes the string first and throws on an escaped lone surrogate.
     private static Guid Id(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.TryGetGuid(out var id)
+        Text(root, name) is { } text && Guid.TryParse(text, out var id)
             ? id
             : throw new BadFrameException(ErrorCodes.BadFrame, $"{name} must be an id.");
 

@@ -53,7 +53,8 @@ internal sealed record FuzzRoute(string Method, string Pattern, IReadOnlyList<st
             }
 
             var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [];
-            foreach (var method in methods.Count == 0 ? ["GET"] : methods)
+            // CONNECT is the HTTP/2 WebSocket upgrade; this client speaks HTTP/1.1, where GET is the upgrade.
+            foreach (var method in (methods.Count == 0 ? ["GET"] : methods).Where(m => m != "CONNECT"))
             {
                 routes.Add(new FuzzRoute(method, pattern.RawText ?? "/", routeParameters, query, body));
             }
