@@ -67,7 +67,7 @@ internal static class ClientFrames
             return type switch
             {
                 "hello" => Hello(root, maxCursors),
-                "ping" => new PingFrame(root.TryGetProperty("id", out var id) ? id.Clone() : null),
+                "ping" => new PingFrame(root.TryGetProperty("id", out var id) ? Echoable(id).Clone() : null),
                 "send" => Send(root),
                 "typing" => Typing(root),
                 "read" or "delivered" => new ReceiptFrame(
@@ -158,6 +158,47 @@ internal static class ClientFrames
         {
             throw InvalidText(name);
         }
+    }
+
+    /// <summary>A ping's id is echoed as it came, so every string in it must be text the pong can be written with.</summary>
+    private static JsonElement Echoable(JsonElement id)
+    {
+        switch (id.ValueKind)
+        {
+            case JsonValueKind.String when !IsWellFormed(Decoded(id, "id")):
+                throw InvalidText("id");
+            case JsonValueKind.Array:
+                foreach (var item in id.EnumerateArray())
+                {
+                    Echoable(item);
+                }
+
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in id.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        throw InvalidText("id");
+                    }
+
+                    if (!IsWellFormed(name))
+                    {
+                        throw InvalidText("id");
+                    }
+
+                    Echoable(property.Value);
+                }
+
+                break;
+        }
+
+        return id;
     }
 
     private static BadFrameException InvalidText(string name) =>

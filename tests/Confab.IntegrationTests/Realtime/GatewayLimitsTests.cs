@@ -40,7 +40,10 @@ public sealed class GatewayLimitsTests
         var nul = await socket.WaitForAsync(f => ChatClient.Type(f) == "error" && f.GetProperty("code").GetString() == "invalid_text");
         await socket.SendRawAsync(Encoding.UTF8.GetBytes($$"""{"type":"send","conversationId":"{{direct}}","clientMsgId":"lone","body":"x\ud800y"}"""));
         await socket.SendRawAsync(Encoding.UTF8.GetBytes($$"""{"type":"send","conversationId":"{{direct}}","clientMsgId":"x\udc00"}"""));
-        await socket.WaitForAsync(_ => socket.Frames.Count(f => ChatClient.Type(f) == "error" && f.GetProperty("code").GetString() == "invalid_text") == 3);
+        // Ids too: a conversation id, and a ping id that the pong would echo.
+        await socket.SendRawAsync(Encoding.UTF8.GetBytes("""{"type":"delivered","conversationId":"\udc00\ud800","seq":1}"""));
+        await socket.SendRawAsync(Encoding.UTF8.GetBytes("""{"type":"ping","id":"a\ud800b"}"""));
+        await socket.WaitForAsync(_ => socket.Frames.Count(f => ChatClient.Type(f) == "error" && f.GetProperty("code").GetString() == "invalid_text") == 5);
 
         await PingAsync(socket);
         Assert.Null(socket.CloseStatus);
