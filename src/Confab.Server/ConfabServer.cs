@@ -10,6 +10,7 @@ using Confab.Server.Maintenance;
 using Confab.Server.Messaging;
 using Confab.Server.Monitoring;
 using Confab.Server.Realtime;
+using Confab.Server.WebClient;
 using Confab.Storage.Engines;
 using Confab.Storage.Migrations;
 using Microsoft.AspNetCore.Builder;
@@ -85,15 +86,18 @@ public static class ConfabServer
 
         builder.Services.AddConfabChat(target);
         builder.Services.AddConfabHttp();
+        builder.Services.AddConfabWebClient();
         var app = builder.Build();
         app.UseConfabProxy();
         app.UseRequestIds();
+        app.UseConfabWebClientFiles();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebSockets();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseConfabWebClientFallback();
         app.MapConfabApiDocument();
         app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi().MapSearchApi().MapKeysApi().MapAdminApi().MapAttachmentsApi();
         app.MapGatewayApi();
