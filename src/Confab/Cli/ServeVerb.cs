@@ -17,9 +17,10 @@ internal static class ServeVerb
         var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve /metrics on this port without authentication (on 127.0.0.1 unless Metrics:Host says otherwise) instead of to admins on the main port", HelpName = "PORT" };
         var knownProxies = new Option<string?>("--known-proxies") { Description = "Reverse proxies whose X-Forwarded-For/-Proto are believed, ','-separated addresses (Proxy:KnownProxies; default none)", HelpName = "ADDRESSES" };
         var knownNetworks = new Option<string?>("--known-networks") { Description = "The same for whole networks in CIDR form, e.g. 10.0.0.0/8 (Proxy:KnownNetworks; default none)", HelpName = "CIDRS" };
-        var command = new Command("serve", "Serve the chat API (REST under /api/v1, OpenAPI at /openapi/v1.json, /healthz, /readyz, /metrics).")
+        var demo = new Option<bool>("--demo") { Description = "Load the demo users and conversations first (as `db seed` does; public passwords, so loopback addresses only)" };
+        var command = new Command("serve", "Serve the chat (the web client at /, REST under /api/v1, OpenAPI at /openapi/v1.json, /healthz, /readyz, /metrics).")
         {
-            urls, dataDir, noMigrate, logFormat, metricsPort, knownProxies, knownNetworks,
+            urls, dataDir, noMigrate, logFormat, metricsPort, knownProxies, knownNetworks, demo,
         };
         command.SetAction((parse, ct) => ConfabCli.GuardAsync(context, parse, async () =>
         {
@@ -60,6 +61,11 @@ internal static class ServeVerb
                 overrides["Server:Migrate"] = "false";
             }
 
+            if (parse.GetValue(demo))
+            {
+                await LoadDemoAsync(context, target, overrides.GetValueOrDefault("Server:Urls"), parse.GetValue(noMigrate), ct);
+            }
+
             await using var app = ConfabServer.Build(target, overrides);
             try
             {
@@ -77,5 +83,30 @@ internal static class ServeVerb
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    private static async Task LoadDemoAsync(CliContext context, Storage.Engines.DatabaseTarget target, string? urls, bool noMigrate, CancellationToken ct)
+    {
+        if (noMigrate)
+        {
+            throw new CliUsageException("--demo needs the schema migrated; leave out --no-migrate");
+        }
+
+        // The demo passwords are printed in the README: a server reachable from elsewhere must never carry them.
+        var listen = urls ?? Environment.GetEnvironmentVariable("CONFAB_SERVER__URLS") ?? "http://127.0.0.1:8080";
+        foreach (var address in listen.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || !(uri.IsLoopback || uri.Host == "localhost"))
+            {
+                throw new CliUsageException($"--demo serves on loopback addresses only, not {address}");
+            }
+        }
+
+        await using var database = Storage.Engines.ConfabDatabase.Open(target, create: true);
+        await new Storage.Migrations.MigrationRunner(database).MigrateAsync(new Storage.Migrations.MigrateOptions(), ct);
+        var result = await Tools.Seeding.DemoSeed.RunAsync(database, ct);
+        context.Line(result.Created
+            ? "Loaded the demo users (alice, bob, charlie, diana; passwords in the README)."
+            : "The demo users are already here (alice, bob, charlie, diana; passwords in the README).");
     }
 }
