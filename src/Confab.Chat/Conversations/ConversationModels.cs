@@ -31,10 +31,20 @@ public sealed record ConversationView
     /// <summary>For a direct conversation, the other member.</summary>
     public Guid? OtherUserId { get; init; }
 
+    /// <summary>For a direct conversation, the other member's username (null once that account is erased).</summary>
+    public string? OtherUsername { get; init; }
+
+    /// <summary>For a direct conversation, the other member's display name ("Deleted user" once erased): the title a client shows.</summary>
+    public string? OtherDisplayName { get; init; }
+
     public MessagePreview? LastMessage { get; init; }
 }
 
-public sealed record MessagePreview(Guid Id, long Seq, Guid? SenderId, string Kind, string? Body, DateTime CreatedAt, bool Deleted);
+public sealed record MessagePreview(Guid Id, long Seq, Guid? SenderId, string Kind, string? Body, DateTime CreatedAt, bool Deleted)
+{
+    /// <summary>The sender's display name ("Deleted user" once erased), for previews such as "Bob: see you".</summary>
+    public string? SenderName { get; init; }
+}
 
 /// <summary>A page of conversations and the cursor of the next page (null at the end).</summary>
 public sealed record ConversationPage(IReadOnlyList<ConversationView> Items, string? NextCursor);

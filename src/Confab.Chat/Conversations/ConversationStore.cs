@@ -19,14 +19,19 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
         p.last_read_seq AS LastReadSeq, p.last_delivered_seq AS LastDeliveredSeq, c.message_count - p.last_read_message_count AS UnreadCount,
         p.muted_until AS MutedUntil, c.last_activity_at AS LastActivityAt, c.created_at AS CreatedAt,
         CASE WHEN c.direct_user_low = p.user_id THEN c.direct_user_high ELSE c.direct_user_low END AS OtherUserId,
+        CASE WHEN ou.erased_at IS NULL THEN ou.username END AS OtherUsername,
+        CASE WHEN ou.erased_at IS NULL THEN ou.display_name ELSE 'Deleted user' END AS OtherDisplayName,
         m.id AS PreviewId, m.seq AS PreviewSeq, m.sender_id AS PreviewSenderId, m.kind AS PreviewKind,
-        m.body AS PreviewBody, m.created_at AS PreviewCreatedAt, m.deleted_at AS PreviewDeletedAt
+        m.body AS PreviewBody, m.created_at AS PreviewCreatedAt, m.deleted_at AS PreviewDeletedAt,
+        CASE WHEN mu.erased_at IS NULL THEN mu.display_name ELSE 'Deleted user' END AS PreviewSenderName
         """;
 
     private const string ViewFrom = """
         FROM participants p
         JOIN conversations c ON c.id = p.conversation_id
         LEFT JOIN messages m ON m.conversation_id = c.id AND m.message_number = c.message_count
+        LEFT JOIN users ou ON c.kind = 'direct' AND ou.id = CASE WHEN c.direct_user_low = p.user_id THEN c.direct_user_high ELSE c.direct_user_low END
+        LEFT JOIN users mu ON mu.id = m.sender_id
         """;
 
     /// <summary>Creates a conversation; a direct one that exists already is returned instead (Created is false).</summary>
@@ -225,8 +230,13 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
 
         public DateTime? PreviewDeletedAt { get; init; }
 
+        public string? PreviewSenderName { get; init; }
+
         public MessagePreview? ToPreview() => PreviewId is { } id
             ? new MessagePreview(id, PreviewSeq!.Value, PreviewSenderId, PreviewKind!, Clip(PreviewBody), PreviewCreatedAt!.Value, PreviewDeletedAt is not null)
+            {
+                SenderName = PreviewSenderId is null ? null : PreviewSenderName,
+            }
             : null;
 
         private static string? Clip(string? body) =>
@@ -237,6 +247,8 @@ public sealed class ConversationStore(ConfabDatabase database, TimeProvider cloc
         System.Data.Common.DbConnection connection, string sql, object args, System.Data.Common.DbTransaction? transaction, CancellationToken cancellationToken) =>
         await connection.QueryAsync<ConversationView, PreviewRow, ConversationView>(
             new CommandDefinition(sql, args, transaction, cancellationToken: cancellationToken),
-            (view, preview) => view with { OtherUserId = view.Kind == "direct" ? view.OtherUserId : null, LastMessage = preview?.ToPreview() },
+            (view, preview) => view.Kind == "direct"
+                ? view with { LastMessage = preview?.ToPreview() }
+                : view with { OtherUserId = null, OtherUsername = null, OtherDisplayName = null, LastMessage = preview?.ToPreview() },
             splitOn: "PreviewId");
 }
