@@ -9,6 +9,8 @@ export default tseslint.config(
     languageOptions: { globals: globals.browser },
     rules: {
       "@typescript-eslint/no-explicit-any": "error",
+      // With noUncheckedIndexedAccess every checked index read would need a second check to please this rule.
+      "@typescript-eslint/no-non-null-assertion": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
       "no-restricted-properties": [
         "error",

@@ -1,10 +1,6 @@
 import { render } from "preact";
-
-function App() {
-  return <main><h1>Confab</h1></main>;
-}
+import { App } from "./App";
+import "./styles.css";
 
 const root = document.getElementById("app");
-if (root) {
-  render(<App />, root);
-}
+if (root) render(<App />, root);

@@ -1,0 +1,9 @@
+import { t } from "../strings";
+
+export function AdminScreen() {
+  return (
+    <section class="page">
+      <h1>{t.common.loading}</h1>
+    </section>
+  );
+}

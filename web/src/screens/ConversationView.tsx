@@ -1,0 +1,3 @@
+export function ConversationView({ id }: { id: string }) {
+  return <section class="conversation" data-id={id} />;
+}
