@@ -245,6 +245,9 @@ export const t = {
     yesterday: "Yesterday",
     bytes: (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`),
   },
+  errors: {
+    messageGone: "That message is no longer available.",
+  },
   notification: {
     title: (conversation: string) => `New message in ${conversation}`,
   },
