@@ -156,6 +156,8 @@ export const t = {
     none: "No messages found.",
     more: "More results",
     hint: "Find messages in all your conversations.",
+    scope: "Where",
+    results: "Results",
   },
   contacts: {
     heading: "Contacts",
@@ -173,6 +175,7 @@ export const t = {
     find: "Find people",
     none: "Nobody here.",
     requestSent: "Request sent.",
+    withdraw: "Withdraw",
   },
   settings: {
     heading: "Settings",
@@ -198,6 +201,10 @@ export const t = {
     deleteAccount: "Delete my account",
     deleteConfirm: "Enter your password to delete your account for good",
     theme: "The theme follows your system's light or dark setting.",
+    unknownDevice: "Unknown device",
+    lastUsed: (when: string) => `last used ${when}`,
+    data: "Your data",
+    deleteWarning: "Your profile, sessions, contacts, reactions and uploads are erased at once, and the text of every message you wrote is erased too. This cannot be undone.",
   },
   admin: {
     heading: "Administration",
@@ -233,6 +240,15 @@ export const t = {
     messages: "Messages",
     perMinute: "Messages in the last minute",
     perHour: "Messages in the last hour",
+    user: "User",
+    email: "E-mail",
+    created: "Created",
+    state: "State",
+    actions: "Actions",
+    when: "When",
+    target: "Target",
+    address: "Address",
+    noEntries: "No entries match.",
   },
   common: {
     loading: "Loading…",

@@ -714,6 +714,24 @@ export async function loadMembers(id: string): Promise<void> {
   }
 }
 
+/** Learns titles and member names for conversations seen outside their timeline (search results). */
+export async function learnAbout(conversationIds: Iterable<string>): Promise<void> {
+  const wanted = [...new Set(conversationIds)];
+  await Promise.all(
+    wanted.map(async (id) => {
+      if (!conversations.value.has(id)) await fetchConversation(id);
+      try {
+        const members = await api.get<Member[]>(`/api/v1/conversations/${id}/members`);
+        const learnt: Record<string, string> = { ...names.value };
+        for (const m of members) learnt[m.userId] = m.displayName;
+        names.value = learnt;
+      } catch {
+        // Names stay as "Someone"; the result still opens.
+      }
+    }),
+  );
+}
+
 export async function loadPins(id: string): Promise<void> {
   const tl = timelines.get(id);
   if (!tl) return;
