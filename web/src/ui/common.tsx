@@ -41,7 +41,7 @@ export function Avatar({ id, name, size = 36 }: { id: string; name: string; size
     .map((w) => [...w][0]?.toUpperCase() ?? "")
     .join("");
   return (
-    <span class="avatar" aria-hidden="true" style={{ width: `${size}px`, height: `${size}px`, background: `hsl(${hue} 45% 42%)` }}>
+    <span class="avatar" aria-hidden="true" style={{ width: `${size}px`, height: `${size}px`, background: `hsl(${hue} 45% 30%)` }}>
       {initials || "?"}
     </span>
   );
