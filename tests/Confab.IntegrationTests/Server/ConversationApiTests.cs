@@ -224,6 +224,37 @@ public class ConversationApiTests
         await (await ann.GetAsync("/api/v1/conversations?cursor=garbage")).AssertProblemAsync(400, "invalid_cursor");
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task Conversation_rows_name_the_other_member_and_the_previews_sender(string engine)
+    {
+        await using var server = await ServerHost.StartAsync(engine);
+        var (ann, _) = await UserAsync(server, "ann");
+        var (ben, benId) = await UserAsync(server, "ben");
+        Assert.Equal(HttpStatusCode.OK, (await ben.PatchAsJsonAsync("/api/v1/me", new { displayName = "Ben Bright" })).StatusCode);
+        var direct = await DirectAsync(ann, benId);
+        var groupResponse = await ann.PostAsJsonAsync("/api/v1/conversations", new { kind = "group", title = "Trip", members = new[] { benId } });
+        var group = (await groupResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Created, (await ben.PostAsJsonAsync($"/api/v1/conversations/{direct}/messages", new { body = "hi ann" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await ann.PostAsJsonAsync($"/api/v1/conversations/{group}/messages", new { body = "packing list" })).StatusCode);
+
+        var rows = await RowsAsync(ann);
+        Assert.Equal(benId, rows[direct].GetProperty("otherUserId").GetString());
+        Assert.Equal("ben", rows[direct].GetProperty("otherUsername").GetString());
+        Assert.Equal("Ben Bright", rows[direct].GetProperty("otherDisplayName").GetString());
+        Assert.Equal("Ben Bright", rows[direct].GetProperty("lastMessage").GetProperty("senderName").GetString());
+        Assert.Equal(JsonValueKind.Null, rows[group].GetProperty("otherUsername").ValueKind);
+        Assert.Equal(JsonValueKind.Null, rows[group].GetProperty("otherDisplayName").ValueKind);
+        Assert.Equal("ann", rows[group].GetProperty("lastMessage").GetProperty("senderName").GetString());
+
+        using var erase = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/me") { Content = JsonContent.Create(new { password = "a long enough pass phrase" }) };
+        Assert.Equal(HttpStatusCode.NoContent, (await ben.SendAsync(erase)).StatusCode);
+        var afterErasure = (await RowsAsync(ann))[direct];
+        Assert.Equal(JsonValueKind.Null, afterErasure.GetProperty("otherUsername").ValueKind);
+        Assert.Equal("Deleted user", afterErasure.GetProperty("otherDisplayName").GetString());
+        Assert.Equal("Deleted user", afterErasure.GetProperty("lastMessage").GetProperty("senderName").GetString());
+    }
+
     [Fact]
     public async Task Sends_are_limited_per_user_with_a_retry_after()
     {
@@ -257,6 +288,10 @@ public class ConversationApiTests
 
     private static async Task<long> UnreadAsync(HttpClient client, string id) =>
         (await client.GetFromJsonAsync<JsonElement>($"/api/v1/conversations/{id}")).GetProperty("unreadCount").GetInt64();
+
+    private static async Task<Dictionary<string, JsonElement>> RowsAsync(HttpClient client) =>
+        (await client.GetFromJsonAsync<JsonElement>("/api/v1/conversations")).GetProperty("items").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("id").GetString()!);
 
     private static string[] Bodies(JsonElement page) =>
         page.GetProperty("items").EnumerateArray().Select(m => m.GetProperty("body").GetString()!).ToArray();
