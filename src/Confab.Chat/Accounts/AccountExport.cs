@@ -15,7 +15,7 @@ public sealed record ExportArchive(
     IReadOnlyList<SessionInfo> Sessions,
     IReadOnlyList<ExportContact> Contacts,
     IReadOnlyList<ExportConversation> Conversations,
-    IReadOnlyList<Messages.MessageView> Messages,
+    IReadOnlyList<ExportMessage> Messages,
     IReadOnlyList<ExportReaction> Reactions,
     IReadOnlyList<ExportAttachment> Attachments);
 
@@ -43,6 +43,37 @@ public sealed record ExportConversation
     public DateTime JoinedAt { get; init; }
 
     public DateTime? LeftAt { get; init; }
+}
+
+/// <summary>
+/// A message of the account as stored. Not the API's message: its reactions and attachments are the account's own
+/// and have their lists in the archive, so a message here carries none, rather than an empty list that would mislead.
+/// </summary>
+public sealed record ExportMessage
+{
+    public Guid Id { get; init; }
+
+    public Guid ConversationId { get; init; }
+
+    public long Seq { get; init; }
+
+    public Guid? SenderId { get; init; }
+
+    public string? ClientMsgId { get; init; }
+
+    public string Kind { get; init; } = "text";
+
+    public string? Body { get; init; }
+
+    public byte[]? Ciphertext { get; init; }
+
+    public Guid? ReplyToId { get; init; }
+
+    public DateTime CreatedAt { get; init; }
+
+    public DateTime? EditedAt { get; init; }
+
+    public DateTime? DeletedAt { get; init; }
 }
 
 public sealed record ExportReaction
@@ -122,7 +153,7 @@ public sealed class AccountExporter(ConfabDatabase database, AccountStore accoun
             FROM participants p JOIN conversations c ON c.id = p.conversation_id
             WHERE p.user_id = @userId ORDER BY p.joined_at
             """, args, cancellationToken);
-        await WriteRowsAsync<Messages.MessageView>(writer, buffer, output, json, nameof(ExportArchive.Messages), connection,
+        await WriteRowsAsync<ExportMessage>(writer, buffer, output, json, nameof(ExportArchive.Messages), connection,
             $"SELECT {Messages.MessageView.Columns} FROM messages WHERE sender_id = @userId ORDER BY created_at, id", args, cancellationToken);
         await WriteRowsAsync<ExportReaction>(writer, buffer, output, json, nameof(ExportArchive.Reactions), connection,
             "SELECT message_id AS MessageId, emoji AS Emoji, created_at AS CreatedAt FROM reactions WHERE user_id = @userId ORDER BY created_at",

@@ -27,6 +27,12 @@ public sealed record MessageView
 
     public DateTime? DeletedAt { get; init; }
 
+    /// <summary>The reactions, by emoji in the order each first appeared; empty for a deleted message.</summary>
+    public IReadOnlyList<ReactionSummary> Reactions { get; init; } = [];
+
+    /// <summary>The attached files in the order they were uploaded; empty for a deleted message.</summary>
+    public IReadOnlyList<AttachmentSummary> Attachments { get; init; } = [];
+
     internal const string Columns =
         "id, conversation_id, seq, sender_id, client_msg_id, kind, body, ciphertext, reply_to_id, created_at, edited_at, deleted_at";
 }

@@ -53,7 +53,7 @@ public sealed partial class MessageStore
                     transaction,
                     cancellationToken: cancellationToken));
                 await ConversationLog.AppendAsync(connection, transaction, conversationId, EventKind.MessageEdited, caller, messageId, EventPayload.Empty, now, cancellationToken);
-                return await GetAsync(connection, transaction, messageId, cancellationToken);
+                return await MessageDetails.AddAsync(connection, transaction, await GetAsync(connection, transaction, messageId, cancellationToken), cancellationToken);
             },
             cancellationToken);
     }

@@ -20,7 +20,7 @@ public sealed partial class MessageStore
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await Membership.RequireAsync(connection, null, conversationId, caller, cancellationToken);
-        return (await connection.QueryAsync<MessageView>(new CommandDefinition(
+        var pinned = (await connection.QueryAsync<MessageView>(new CommandDefinition(
             $"""
             SELECT {string.Join(", ", MessageView.Columns.Split(", ").Select(c => "m." + c))}
             FROM pinned_messages p JOIN messages m ON m.id = p.message_id
@@ -29,6 +29,7 @@ public sealed partial class MessageStore
             """,
             new { conversationId },
             cancellationToken: cancellationToken))).ToList();
+        return await MessageDetails.AddAsync(connection, null, pinned, cancellationToken);
     }
 
     private async Task ChangePinAsync(Guid caller, Guid conversationId, Guid messageId, bool pin, CancellationToken cancellationToken) =>

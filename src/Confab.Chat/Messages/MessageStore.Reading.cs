@@ -39,7 +39,7 @@ public sealed partial class MessageStore
             """,
             new { conversationId, messageId, after = after ?? 0, take = limit + 1 },
             cancellationToken: cancellationToken))).ToList();
-        return new MessagePage(rows.Take(limit).ToList(), rows.Count > limit);
+        return new MessagePage(await MessageDetails.AddAsync(connection, null, rows.Take(limit).ToList(), cancellationToken), rows.Count > limit);
     }
 
     /// <summary>The message and up to half of <paramref name="limit"/> on each side of it, in seq order.</summary>
@@ -61,7 +61,7 @@ public sealed partial class MessageStore
             new { conversationId, anchor.Seq, take = Math.Max(0, limit - 1 - before.Count) },
             cancellationToken: cancellationToken));
         before.Reverse();
-        return new MessagePage(before.Append(anchor).Concat(after).ToList(), HasMore: false);
+        return new MessagePage(await MessageDetails.AddAsync(connection, null, before.Append(anchor).Concat(after).ToList(), cancellationToken), HasMore: false);
     }
 
     /// <summary>Unread messages over all the caller's conversations, and how many conversations have any.</summary>

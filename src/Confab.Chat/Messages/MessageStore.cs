@@ -85,7 +85,7 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
                         Kind = request.Ciphertext is null ? "text" : "encrypted", Body = request.Body, Ciphertext = request.Ciphertext,
                         ReplyToId = request.ReplyTo, CreatedAt = now,
                     };
-                    return (sent, true);
+                    return (request.AttachmentIds.Count == 0 ? sent : await MessageDetails.AddAsync(connection, transaction, sent, cancellationToken), true);
                 },
                 cancellationToken);
         }
@@ -121,7 +121,12 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
             new { conversationId, after = after ?? 0, before = before ?? long.MaxValue, take = limit + 1 },
             cancellationToken: cancellationToken))).ToList();
         var page = rows.Take(limit).ToList();
-        return new MessagePage(forward ? page : page.AsEnumerable().Reverse().ToList(), rows.Count > limit);
+        if (!forward)
+        {
+            page.Reverse();
+        }
+
+        return new MessagePage(await MessageDetails.AddAsync(connection, null, page, cancellationToken), rows.Count > limit);
     }
 
     /// <summary>Moves the caller's read watermark forward to <paramref name="seq"/> (never back), and delivered with it.</summary>
@@ -279,15 +284,22 @@ public sealed partial class MessageStore(ConfabDatabase database, TimeProvider c
         }
     }
 
+    /// <summary>The original of a retried send, as it is now (with the reactions and attachments it has since).</summary>
     private static async Task<MessageView?> FindRetryAsync(
-        DbConnection connection, DbTransaction? transaction, Guid conversationId, Guid sender, string? clientMsgId, CancellationToken cancellationToken) =>
-        clientMsgId is null
-            ? null
-            : await connection.QuerySingleOrDefaultAsync<MessageView>(new CommandDefinition(
-                $"SELECT {MessageView.Columns} FROM messages WHERE conversation_id = @conversationId AND sender_id = @sender AND client_msg_id = @clientMsgId",
-                new { conversationId, sender, clientMsgId },
-                transaction,
-                cancellationToken: cancellationToken));
+        DbConnection connection, DbTransaction? transaction, Guid conversationId, Guid sender, string? clientMsgId, CancellationToken cancellationToken)
+    {
+        if (clientMsgId is null)
+        {
+            return null;
+        }
+
+        var original = await connection.QuerySingleOrDefaultAsync<MessageView>(new CommandDefinition(
+            $"SELECT {MessageView.Columns} FROM messages WHERE conversation_id = @conversationId AND sender_id = @sender AND client_msg_id = @clientMsgId",
+            new { conversationId, sender, clientMsgId },
+            transaction,
+            cancellationToken: cancellationToken));
+        return original is null ? null : await MessageDetails.AddAsync(connection, transaction, original, cancellationToken);
+    }
 
     private static async Task RefuseBlockedDirectAsync(DbConnection connection, DbTransaction transaction, Guid conversationId, Guid sender, CancellationToken cancellationToken)
     {

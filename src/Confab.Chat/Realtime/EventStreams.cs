@@ -96,7 +96,21 @@ public sealed class EventStreams(ConfabDatabase database, TimeProvider clock)
             return null;
         }
 
-        return events;
+        return await WithMessageDetailsAsync(connection, events, cancellationToken);
+    }
+
+    /// <summary>The reactions and attachments of every message the events carry, read for the whole page at once.</summary>
+    private static async Task<IReadOnlyList<ConversationEvent>> WithMessageDetailsAsync(
+        System.Data.Common.DbConnection connection, List<ConversationEvent> events, CancellationToken cancellationToken)
+    {
+        var carried = events.Where(e => e.Message is not null).Select(e => e.Message!).DistinctBy(m => m.Id).ToList();
+        if (carried.Count == 0)
+        {
+            return events;
+        }
+
+        var detailed = (await MessageDetails.AddAsync(connection, null, carried, cancellationToken)).ToDictionary(m => m.Id);
+        return events.Select(e => e.Message is { } m ? e with { Message = detailed[m.Id] } : e).ToList();
     }
 
     /// <summary>
@@ -139,7 +153,8 @@ public sealed class EventStreams(ConfabDatabase database, TimeProvider clock)
 
     /// <summary>What an event weighs in a page: its payload and its message's content, plus the fields around them.</summary>
     private static long Size(ConversationEvent e) =>
-        256 + e.Payload.Length + (e.Message?.Body?.Length ?? 0) + (e.Message?.Ciphertext?.Length * 4 / 3 ?? 0);
+        256 + e.Payload.Length + (e.Message?.Body?.Length ?? 0) + (e.Message?.Ciphertext?.Length * 4 / 3 ?? 0)
+        + (e.Message?.Reactions.Sum(r => 32 + (40 * r.UserIds.Count)) ?? 0) + (e.Message?.Attachments.Sum(a => 160 + a.FileName.Length) ?? 0);
 
     private async Task<bool> IsDeletedAsync(Guid conversationId, CancellationToken cancellationToken)
     {

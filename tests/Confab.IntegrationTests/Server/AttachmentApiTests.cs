@@ -99,7 +99,7 @@ public class AttachmentApiTests
         await (await ben.GetAsync($"/api/v1/attachments/{attachmentId}")).AssertProblemAsync(404, "attachment_not_found");
     }
 
-    private static Task<HttpResponseMessage> UploadAsync(HttpClient client, string conversation, byte[] bytes, string fileName, string contentType)
+    internal static Task<HttpResponseMessage> UploadAsync(HttpClient client, string conversation, byte[] bytes, string fileName, string contentType)
     {
         var form = new MultipartFormDataContent { { new StringContent(conversation), "conversationId" } };
         var file = new ByteArrayContent(bytes);
@@ -109,7 +109,7 @@ public class AttachmentApiTests
     }
 
     /// <summary>The signature and IHDR chunk of a PNG: enough for sniffing and dimensions.</summary>
-    private static byte[] Png(int width, int height)
+    internal static byte[] Png(int width, int height)
     {
         var bytes = new byte[33];
         new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R' }.CopyTo(bytes, 0);
