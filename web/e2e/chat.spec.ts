@@ -55,3 +55,34 @@ test("two people chat live: messages, typing, read ticks, reactions, edits and d
   await a.context().close();
   await b.context().close();
 });
+
+test("the list reorders live, counts unread in badges and the tab title, and Ctrl+K jumps to a conversation", async ({ browser, server }) => {
+  const charlie = await api(server, demo.charlie);
+  const quiet = unique("Quiet corner");
+  const busy = unique("Busy corner");
+  const quietId = await charlie.group(quiet, [demo.diana]);
+  await charlie.group(busy, [demo.diana]);
+  const page = await signedIn(browser, server, demo.diana);
+  const list = page.getByRole("navigation", { name: "Conversations" });
+  const rows = list.getByRole("link");
+  await expect(rows.first()).toContainText(busy);
+  const unreadBefore = await page.evaluate(() => Number(/^\((\d+)\)/.exec(document.title)?.[1] ?? 0));
+
+  await charlie.send(quietId, "first news");
+  await charlie.send(quietId, "second news");
+  await expect(rows.first()).toContainText(quiet);
+  await expect(rows.first()).toContainText("Charlie Parker: second news");
+  await expect(rows.first()).toContainText("2 unread");
+  await expect(page).toHaveTitle(`(${unreadBefore + 2}) Confab`);
+
+  await page.keyboard.press("Control+k");
+  const filter = page.getByRole("searchbox", { name: "Filter conversations" }).or(page.getByRole("textbox", { name: "Filter conversations" }));
+  await expect(filter).toBeFocused();
+  await filter.fill(quiet);
+  await expect(rows).toHaveCount(1);
+  await rows.first().click();
+  await expect(page.getByRole("log", { name: "Messages" }).getByText("second news")).toBeVisible();
+  await expect(rows.first()).not.toContainText("unread");
+  await expect(page).toHaveTitle(unreadBefore > 0 ? `(${unreadBefore}) Confab` : "Confab");
+  await page.context().close();
+});
