@@ -8,11 +8,23 @@ namespace Confab.Chat.Accounts;
 /// <summary>What administrators do to accounts; every action is audited.</summary>
 public sealed class AdminStore(ConfabDatabase database, SessionStore sessions, TimeProvider clock)
 {
-    public async Task<(IReadOnlyList<UserAccount> Items, string? NextCursor)> UsersAsync(string? cursor, int limit, CancellationToken cancellationToken)
+    public const int MaxQueryLength = 100;
+
+    /// <summary>
+    /// Accounts in id order, a page at a time; with <paramref name="query"/>, only those whose username, e-mail address
+    /// or display name contains it, without regard to case. The cursor is the last id, so it pages a filtered list too.
+    /// </summary>
+    public async Task<(IReadOnlyList<UserAccount> Items, string? NextCursor)> UsersAsync(string? query, string? cursor, int limit, CancellationToken cancellationToken)
     {
         if (limit is < 1 or > 500)
         {
             throw ChatException.Invalid("limit", "must be between 1 and 500");
+        }
+
+        TextRules.Require(query, "query");
+        if (query is { Length: > MaxQueryLength })
+        {
+            throw ChatException.Invalid("query", $"must be at most {MaxQueryLength} characters");
         }
 
         Guid after = Guid.Empty;
@@ -22,13 +34,23 @@ public sealed class AdminStore(ConfabDatabase database, SessionStore sessions, T
         }
 
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var filter = string.IsNullOrWhiteSpace(query)
+            ? string.Empty
+            : " AND (lower(username) LIKE @pattern ESCAPE '\\' OR lower(email) LIKE @pattern ESCAPE '\\' OR lower(display_name) LIKE @pattern ESCAPE '\\')";
         var rows = (await connection.QueryAsync<UserAccount>(new CommandDefinition(
-            $"SELECT {UserAccount.Columns} FROM users WHERE erased_at IS NULL AND id > @after ORDER BY id LIMIT @take",
-            new { after, take = limit + 1 },
+            $"SELECT {UserAccount.Columns} FROM users WHERE erased_at IS NULL AND id > @after{filter} ORDER BY id LIMIT @take",
+            new { after, take = limit + 1, pattern = ContainsPattern(query) },
             cancellationToken: cancellationToken))).ToList();
         var page = rows.Take(limit).ToList();
         return (page, rows.Count > limit ? page[^1].Id.ToString() : null);
     }
+
+    /// <summary>A LIKE pattern for "contains", its wildcards and escape character taken literally.</summary>
+    private static string ContainsPattern(string? query) =>
+        "%" + (query ?? string.Empty).Trim().ToLowerInvariant()
+            .Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("%", "\\%", StringComparison.Ordinal)
+            .Replace("_", "\\_", StringComparison.Ordinal) + "%";
 
     /// <summary>Disables an account and ends all its sessions at once; it can no longer log in.</summary>
     public Task SetDisabledAsync(Guid admin, Guid userId, bool disabled, ClientInfo client, CancellationToken cancellationToken) =>

@@ -24,9 +24,9 @@ public static class AdminApi
         admin.MapGet("/audit", async (Guid? actorId, string? action, string? severity, DateTime? since, DateTime? until, string? cursor, int? limit,
             AuditStore audit, CancellationToken ct) =>
             TypedResults.Ok(await audit.ListAsync(new AuditFilter(actorId, action, severity, since?.ToUniversalTime(), until?.ToUniversalTime()), cursor, limit ?? 100, ct)));
-        admin.MapGet("/users", async (string? cursor, int? limit, AdminStore store, CancellationToken ct) =>
+        admin.MapGet("/users", async (string? query, string? cursor, int? limit, AdminStore store, CancellationToken ct) =>
         {
-            var (items, next) = await store.UsersAsync(cursor, limit ?? 100, ct);
+            var (items, next) = await store.UsersAsync(query, cursor, limit ?? 100, ct);
             return TypedResults.Ok(new { items, nextCursor = next });
         });
         admin.MapPost("/users/{id:guid}/disable", async Task<NoContent> (Guid id, AdminStore store, HttpContext http, CancellationToken ct) =>

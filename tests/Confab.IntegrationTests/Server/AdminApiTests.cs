@@ -89,6 +89,44 @@ public class AdminApiTests
         Assert.Equal(1, await AuthApiTests.CountAsync(server, "SELECT count(*) FROM audit_log WHERE action = 'user.promoted'"));
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task The_user_list_filters_by_name_address_or_display_name_and_still_pages(string engine)
+    {
+        await using var server = await ServerHost.StartAsync(engine);
+        var (admin, _) = await ConversationApiTests.UserAsync(server, "root");
+        var (_, carol) = await ConversationApiTests.UserAsync(server, "carol");
+        var (_, caroline) = await ConversationApiTests.UserAsync(server, "Caroline");
+        var (dave, daveId) = await ConversationApiTests.UserAsync(server, "dave");
+        var (_, underscore) = await ConversationApiTests.UserAsync(server, "under_score");
+        await ConversationApiTests.UserAsync(server, "erin");
+        Assert.Equal(HttpStatusCode.OK, (await dave.PatchAsJsonAsync("/api/v1/me", new { displayName = "Carol's dad" })).StatusCode);
+
+        Assert.Equal(new[] { carol, caroline, daveId }.Order(), (await UserIdsAsync(admin, "query=CAROL&limit=1")).Order());
+        Assert.Equal([underscore], await UserIdsAsync(admin, "query=_"));
+        Assert.Empty(await UserIdsAsync(admin, "query=%25"));
+        Assert.Equal(6, (await UserIdsAsync(admin, "query=example.COM&limit=4")).Count);
+        Assert.Equal(6, (await UserIdsAsync(admin, "query=")).Count);
+        await (await admin.GetAsync($"/api/v1/admin/users?query={new string('a', 101)}")).AssertProblemAsync(400, "validation_failed");
+    }
+
+    /// <summary>Every page of the admin user list, following the cursor to the end.</summary>
+    private static async Task<List<string>> UserIdsAsync(HttpClient admin, string arguments)
+    {
+        var ids = new List<string>();
+        var page = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/admin/users?{arguments}");
+        while (true)
+        {
+            ids.AddRange(page.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("id").GetString()!));
+            if (page.GetProperty("nextCursor").ValueKind == JsonValueKind.Null)
+            {
+                return ids;
+            }
+
+            page = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/admin/users?{arguments}&cursor={page.GetProperty("nextCursor").GetString()}");
+        }
+    }
+
     [Fact]
     public async Task Users_promote_on_a_missing_database_cannot_open_it()
     {
