@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Confab.Chat.Audit;
 using Confab.Chat.Sessions;
 using Confab.Storage.Engines;
@@ -9,6 +10,16 @@ namespace Confab.Chat.Accounts;
 public sealed class AdminStore(ConfabDatabase database, SessionStore sessions, TimeProvider clock)
 {
     public const int MaxQueryLength = 100;
+
+    /// <summary>The code of the refusal to leave the server without an enabled administrator.</summary>
+    public const string LastAdminCode = "last_admin";
+
+    private const string PromotedAction = "user.promoted";
+    private const string DemotedAction = "user.demoted";
+
+    // Serialises changes to who administers (PostgreSQL; SQLite's one writer does it already), so two administrators
+    // demoting or disabling each other at once cannot both find the other still there.
+    private const long AdministratorsLock = 0x636F_6E66_6162_0003;
 
     /// <summary>
     /// Accounts in id order, a page at a time; with <paramref name="query"/>, only those whose username, e-mail address
@@ -62,6 +73,12 @@ public sealed class AdminStore(ConfabDatabase database, SessionStore sessions, T
                     throw ChatException.Invalid("userId", "you cannot disable your own account");
                 }
 
+                if (disabled)
+                {
+                    await WriteLocks.TakeAsync(connection, transaction, AdministratorsLock, cancellationToken);
+                    await KeepAnAdministratorAsync(connection, transaction, userId, cancellationToken);
+                }
+
                 // Before the row lock the update takes: the order every session change uses.
                 await SessionStore.LockUserSessionsAsync(connection, transaction, userId, cancellationToken);
                 var changed = await connection.ExecuteAsync(new CommandDefinition(
@@ -108,11 +125,61 @@ public sealed class AdminStore(ConfabDatabase database, SessionStore sessions, T
                 {
                     await connection.ExecuteAsync(new CommandDefinition(
                         "UPDATE users SET is_admin = TRUE WHERE id = @Id", new { user.Id }, transaction, cancellationToken: cancellationToken));
-                    await AuditLog.RecordAsync(connection, transaction, null, "user.promoted", new ClientInfo(null, "confab users promote"), AuditSeverity.Warning,
+                    await AuditLog.RecordAsync(connection, transaction, null, PromotedAction, new ClientInfo(null, "confab users promote"), AuditSeverity.Warning,
                         "user", user.Id.ToString(), cancellationToken: cancellationToken);
                 }
 
                 return user with { IsAdmin = true };
             },
             cancellationToken);
+
+    /// <summary>
+    /// Grants or withdraws administration (audited when it changes anything). The last enabled administrator cannot be
+    /// demoted: <c>409 last_admin</c>, so the server is never left without someone who can run it.
+    /// </summary>
+    public Task SetAdminAsync(Guid admin, Guid userId, bool isAdmin, ClientInfo client, CancellationToken cancellationToken) =>
+        database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                await WriteLocks.TakeAsync(connection, transaction, AdministratorsLock, cancellationToken);
+                var user = await connection.QuerySingleOrDefaultAsync<UserAccount>(new CommandDefinition(
+                    $"SELECT {UserAccount.Columns} FROM users WHERE id = @userId AND erased_at IS NULL",
+                    new { userId },
+                    transaction,
+                    cancellationToken: cancellationToken))
+                    ?? throw new ChatException(ChatErrorKind.NotFound, "user_not_found", "There is no such user.");
+                if (user.IsAdmin == isAdmin)
+                {
+                    return 0;
+                }
+
+                if (!isAdmin)
+                {
+                    await KeepAnAdministratorAsync(connection, transaction, userId, cancellationToken);
+                }
+
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE users SET is_admin = @isAdmin WHERE id = @userId", new { isAdmin, userId }, transaction, cancellationToken: cancellationToken));
+                await AuditLog.RecordAsync(connection, transaction, admin, isAdmin ? PromotedAction : DemotedAction, client, AuditSeverity.Warning,
+                    "user", userId.ToString(), cancellationToken: cancellationToken);
+                return 1;
+            },
+            cancellationToken);
+
+    /// <summary>Refuses a change that would take away the last enabled administrator, <paramref name="leaving"/>. Call under <see cref="AdministratorsLock"/>.</summary>
+    private static async Task KeepAnAdministratorAsync(DbConnection connection, DbTransaction transaction, Guid leaving, CancellationToken cancellationToken)
+    {
+        var counts = await connection.QuerySingleAsync<(long Leaving, long Others)>(new CommandDefinition(
+            """
+            SELECT coalesce(sum(CASE WHEN id = @leaving THEN 1 ELSE 0 END), 0), coalesce(sum(CASE WHEN id <> @leaving THEN 1 ELSE 0 END), 0)
+            FROM users WHERE is_admin = TRUE AND disabled_at IS NULL AND erased_at IS NULL
+            """,
+            new { leaving },
+            transaction,
+            cancellationToken: cancellationToken));
+        if (counts.Leaving > 0 && counts.Others == 0)
+        {
+            throw new ChatException(ChatErrorKind.Conflict, LastAdminCode, "This is the last enabled administrator; make another one first.");
+        }
+    }
 }

@@ -10,7 +10,7 @@ namespace Confab.Server.Api;
 
 /// <summary>
 /// GET /api/v1/me/audit (my security events); for administrators: GET /api/v1/admin/audit, GET /api/v1/admin/users,
-/// POST /api/v1/admin/users/{id}/disable and /enable.
+/// POST /api/v1/admin/users/{id}/disable, /enable, /promote and /demote.
 /// </summary>
 public static class AdminApi
 {
@@ -37,6 +37,16 @@ public static class AdminApi
         admin.MapPost("/users/{id:guid}/enable", async Task<NoContent> (Guid id, AdminStore store, HttpContext http, CancellationToken ct) =>
         {
             await store.SetDisabledAsync(CurrentSession.Of(http).UserId, id, disabled: false, CurrentSession.Client(http), ct);
+            return TypedResults.NoContent();
+        });
+        admin.MapPost("/users/{id:guid}/promote", async Task<NoContent> (Guid id, AdminStore store, HttpContext http, CancellationToken ct) =>
+        {
+            await store.SetAdminAsync(CurrentSession.Of(http).UserId, id, isAdmin: true, CurrentSession.Client(http), ct);
+            return TypedResults.NoContent();
+        });
+        admin.MapPost("/users/{id:guid}/demote", async Task<NoContent> (Guid id, AdminStore store, HttpContext http, CancellationToken ct) =>
+        {
+            await store.SetAdminAsync(CurrentSession.Of(http).UserId, id, isAdmin: false, CurrentSession.Client(http), ct);
             return TypedResults.NoContent();
         });
         return routes;

@@ -127,6 +127,58 @@ public class AdminApiTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task Promoting_and_demoting_change_who_administers_but_never_the_last_enabled_administrator(string engine)
+    {
+        await using var server = await ServerHost.StartAsync(engine);
+        var (root, rootId) = await ConversationApiTests.UserAsync(server, "root");
+        var (ann, annId) = await ConversationApiTests.UserAsync(server, "ann");
+        var (_, benId) = await ConversationApiTests.UserAsync(server, "ben");
+        await (await ann.PostAsync($"/api/v1/admin/users/{benId}/promote", null)).AssertProblemAsync(403, "forbidden");
+        await (await ann.PostAsync($"/api/v1/admin/users/{rootId}/demote", null)).AssertProblemAsync(403, "forbidden");
+        await (await root.PostAsync($"/api/v1/admin/users/{rootId}/demote", null)).AssertProblemAsync(409, "last_admin");
+        await (await root.PostAsync($"/api/v1/admin/users/{Guid.NewGuid()}/promote", null)).AssertProblemAsync(404, "user_not_found");
+        await (await root.PostAsync($"/api/v1/admin/users/{Guid.NewGuid()}/demote", null)).AssertProblemAsync(404, "user_not_found");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await root.PostAsync($"/api/v1/admin/users/{annId}/promote", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await root.PostAsync($"/api/v1/admin/users/{annId}/promote", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await ann.GetAsync("/api/v1/admin/users")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ann.PostAsync($"/api/v1/admin/users/{rootId}/demote", null)).StatusCode);
+        await (await root.GetAsync("/api/v1/admin/users")).AssertProblemAsync(403, "forbidden");
+        await (await ann.PostAsync($"/api/v1/admin/users/{annId}/demote", null)).AssertProblemAsync(409, "last_admin");
+
+        // A disabled administrator does not count: the one left enabled is the last.
+        Assert.Equal(HttpStatusCode.NoContent, (await ann.PostAsync($"/api/v1/admin/users/{benId}/promote", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ann.PostAsync($"/api/v1/admin/users/{benId}/disable", null)).StatusCode);
+        await (await ann.PostAsync($"/api/v1/admin/users/{annId}/demote", null)).AssertProblemAsync(409, "last_admin");
+        Assert.Equal(HttpStatusCode.NoContent, (await ann.PostAsync($"/api/v1/admin/users/{benId}/demote", null)).StatusCode);
+
+        var audit = await ann.GetFromJsonAsync<JsonElement>("/api/v1/admin/audit?limit=100");
+        var changes = audit.GetProperty("items").EnumerateArray()
+            .Where(e => e.GetProperty("action").GetString() is "user.promoted" or "user.demoted")
+            .Select(e => (e.GetProperty("action").GetString(), e.GetProperty("actorId").GetString(), e.GetProperty("targetId").GetString()))
+            .Reverse()
+            .ToList();
+        Assert.Equal(
+            [("user.promoted", rootId, annId), ("user.demoted", annId, rootId), ("user.promoted", annId, benId), ("user.demoted", annId, benId)],
+            changes);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task Two_administrators_demoting_each_other_at_once_leave_one(string engine)
+    {
+        await using var server = await ServerHost.StartAsync(engine);
+        var (root, rootId) = await ConversationApiTests.UserAsync(server, "root");
+        var (ann, annId) = await ConversationApiTests.UserAsync(server, "ann");
+        Assert.Equal(HttpStatusCode.NoContent, (await root.PostAsync($"/api/v1/admin/users/{annId}/promote", null)).StatusCode);
+
+        var answers = await Task.WhenAll(root.PostAsync($"/api/v1/admin/users/{annId}/demote", null), ann.PostAsync($"/api/v1/admin/users/{rootId}/demote", null));
+        Assert.Contains(answers, a => a.StatusCode == HttpStatusCode.NoContent);
+        Assert.Equal(1, await AuthApiTests.CountAsync(server, "SELECT count(*) FROM users WHERE is_admin = TRUE"));
+    }
+
     [Fact]
     public async Task Users_promote_on_a_missing_database_cannot_open_it()
     {
