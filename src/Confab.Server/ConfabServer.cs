@@ -149,6 +149,7 @@ public static class ConfabServer
             ServerLog.Migrated(app.Logger, result.Steps.Count, result.ToVersion);
         }
 
+        _ = app.Services.GetRequiredService<Monitoring.NodeFacts>();
         await app.StartAsync(cancellationToken);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
         ServerLog.Serving(app.Logger, database.Target.Display, string.Join(", ", addresses));
@@ -191,6 +192,7 @@ public static class ConfabServer
             provider.GetRequiredService<ConfabDatabase>(), provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<ServerOptions>>().Value.DataDir));
         services.AddSingleton<AdminStore>();
+        services.AddSingleton<Chat.Statistics.ServerStatistics>();
         services.AddSingleton<AccountExporter>();
         services.AddSingleton<AccountEraser>();
         services.AddSingleton(provider => new Chat.Retention.RetentionPolicy(provider.GetRequiredService<IOptions<RetentionOptions>>().Value.MaxAgeDays));
@@ -198,6 +200,7 @@ public static class ConfabServer
         services.AddHostedService<Maintenance.RetentionJob>();
         services.AddMetrics();
         services.AddSingleton<Monitoring.ConfabMetrics>();
+        services.AddSingleton<Monitoring.NodeFacts>();
         services.AddSingleton<Monitoring.PrometheusExporter>();
         services.AddHostedService<Maintenance.MaintenanceJob>();
         services.AddSingleton<Chat.Users.UserDirectory>();

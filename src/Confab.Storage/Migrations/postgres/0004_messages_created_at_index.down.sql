@@ -1,0 +1,2 @@
+-- confab:no-transaction
+DROP INDEX CONCURRENTLY messages_created_at_idx;
