@@ -20,6 +20,9 @@ public sealed record ServerTotals
     public long MessagesLastHour { get; init; }
 }
 
+/// <summary>Messages sent on one UTC day (<c>YYYY-MM-DD</c>).</summary>
+public sealed record DailyCount(string Day, long Count);
+
 /// <summary>
 /// Figures for administrators, each cheap on a large database: the message total comes from the per-conversation
 /// counters the unread counts use (one row per conversation, not per message), the recent ones from an index range on
@@ -27,6 +30,13 @@ public sealed record ServerTotals
 /// </summary>
 public sealed class ServerStatistics(ConfabDatabase database, TimeProvider clock)
 {
+    public const int MaxDays = 365;
+
+    /// <summary>The UTC day of a message as <c>YYYY-MM-DD</c>; SQLite stores instants as UTC text that starts with it.</summary>
+    private string DayOf => database.Engine == DatabaseEngine.Postgres
+        ? "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        : "substr(created_at, 1, 10)";
+
     public async Task<ServerTotals> TotalsAsync(CancellationToken cancellationToken)
     {
         var now = clock.Now();
@@ -41,5 +51,29 @@ public sealed class ServerStatistics(ConfabDatabase database, TimeProvider clock
             """,
             new { minuteAgo = now.AddMinutes(-1), hourAgo = now.AddHours(-1) },
             cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Messages sent on each of the last <paramref name="days"/> UTC days, today included, oldest first; a day without
+    /// any is there with 0. One index range over the period, grouped by day.
+    /// </summary>
+    public async Task<IReadOnlyList<DailyCount>> MessagesPerDayAsync(int days, CancellationToken cancellationToken)
+    {
+        if (days is < 1 or > MaxDays)
+        {
+            throw ChatException.Invalid("days", $"must be 1 to {MaxDays}");
+        }
+
+        var first = clock.Now().Date.AddDays(-(days - 1));
+        var end = first.AddDays(days);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var counted = (await connection.QueryAsync<(string Day, long Count)>(new CommandDefinition(
+            $"SELECT {DayOf} AS Day, count(*) AS Count FROM messages WHERE created_at >= @first AND created_at < @end GROUP BY {DayOf}",
+            new { first, end },
+            cancellationToken: cancellationToken))).ToDictionary(r => r.Day, r => r.Count, StringComparer.Ordinal);
+        return Enumerable.Range(0, days)
+            .Select(i => first.AddDays(i).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))
+            .Select(day => new DailyCount(day, counted.GetValueOrDefault(day)))
+            .ToList();
     }
 }

@@ -15,7 +15,8 @@ namespace Confab.Server.Api;
 
 /// <summary>
 /// GET /api/v1/me/audit (my security events); for administrators: GET /api/v1/admin/audit, GET /api/v1/admin/users,
-/// POST /api/v1/admin/users/{id}/disable, /enable, /promote and /demote, GET /api/v1/admin/server.
+/// POST /api/v1/admin/users/{id}/disable, /enable, /promote and /demote, GET /api/v1/admin/server and
+/// GET /api/v1/admin/stats/messages-per-day.
 /// </summary>
 public static class AdminApi
 {
@@ -55,6 +56,8 @@ public static class AdminApi
             return TypedResults.NoContent();
         });
         admin.MapGet("/server", ServerAsync);
+        admin.MapGet("/stats/messages-per-day", async (int? days, ServerStatistics statistics, CancellationToken ct) =>
+            TypedResults.Ok(await statistics.MessagesPerDayAsync(days ?? 30, ct)));
         return routes;
     }
 
