@@ -14,7 +14,7 @@ export default defineConfig<object, { engine: Engine }>({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  reporter: [["list"]],
+  reporter: process.env.CONFAB_E2E_JUNIT ? [["list"], ["junit", { outputFile: process.env.CONFAB_E2E_JUNIT }]] : [["list"]],
   use: {
     launchOptions: {
       executablePath: chromium,
