@@ -161,7 +161,7 @@ export class ApiClient {
     return c.id;
   }
 
-  async send(conversationId: string, body: string, clientMsgId: string = randomUUID()): Promise<{ id: string; seq: number }> {
-    return this.json("POST", `/api/v1/conversations/${conversationId}/messages`, { clientMsgId, body });
+  async send(conversationId: string, body: string, clientMsgId: string = randomUUID(), replyTo?: string): Promise<{ id: string; seq: number }> {
+    return this.json("POST", `/api/v1/conversations/${conversationId}/messages`, { clientMsgId, body, replyTo });
   }
 }

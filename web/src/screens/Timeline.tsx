@@ -54,6 +54,8 @@ export function Timeline({ tl, conversation, actions, pinnedIds, replyTargets }:
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
+    // An emptied window is about to be refilled with the newest page (opening, or jumping to the latest).
+    if (!w.loaded) stuck.current = true;
     if (stuck.current && !w.hasNewer) {
       el.scrollTop = el.scrollHeight;
     } else if (anchor.current) {

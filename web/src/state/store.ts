@@ -521,6 +521,9 @@ export function sendMessage(conversationId: string, body: string, replyToId: str
   });
   sendTyping(conversationId, "stop");
   flushOutbox();
+  // Read far back, a message sent goes where it will stand: the newest end.
+  const tl = timelines.get(conversationId);
+  if (tl?.window.value.hasNewer) void jumpToLatest(tl);
 }
 
 export function retrySend(clientMsgId: string): void {
