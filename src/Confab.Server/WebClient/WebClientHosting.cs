@@ -1,7 +1,6 @@
 using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
@@ -29,24 +28,46 @@ public static class WebClientHosting
 
     public static IServiceCollection AddConfabWebClient(this IServiceCollection services)
     {
-        services.AddSingleton(new WebClientFiles(OpenEmbedded()));
-        services.AddResponseCompression(compression =>
-        {
-            compression.EnableForHttps = true;
-            compression.Providers.Add<BrotliCompressionProvider>();
-            compression.Providers.Add<GzipCompressionProvider>();
-            compression.MimeTypes = ["text/html", "text/css", "text/javascript", "application/javascript", "image/svg+xml", "application/manifest+json"];
-        });
-        services.Configure<BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
-        services.Configure<GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
+        var files = new WebClientFiles(OpenEmbedded());
+        services.AddSingleton(files);
+        services.AddSingleton(new CompressedAssets(files.Provider));
         return services;
     }
 
-    /// <summary>Static files first in the pipeline (they never collide with a route); compression for them only.</summary>
+    /// <summary>
+    /// Static files first in the pipeline (they never collide with a route): text files from the compressed cache when
+    /// the browser takes Brotli or gzip, everything else (and every file for a client that takes neither) as stored.
+    /// </summary>
     public static WebApplication UseConfabWebClientFiles(this WebApplication app)
     {
         var files = app.Services.GetRequiredService<WebClientFiles>();
-        app.UseWhen(context => !IsServerPath(context.Request.Path), branch => branch.UseResponseCompression());
+        var compressed = app.Services.GetRequiredService<CompressedAssets>();
+        app.Use(async (context, next) =>
+        {
+            var request = context.Request;
+            if ((HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) && !IsServerPath(request.Path)
+                && request.Path.HasValue && !request.Headers.ContainsKey(HeaderNames.Range)
+                && compressed.Get(request.Path.Value) is { } variants)
+            {
+                context.Response.Headers.Vary = HeaderNames.AcceptEncoding;
+                if (CompressedAssets.Choose(request) is { } encoding)
+                {
+                    var body = variants.For(encoding);
+                    SetHeaders(context.Response, request.Path);
+                    context.Response.ContentType = variants.ContentType;
+                    context.Response.Headers.ContentEncoding = encoding;
+                    context.Response.ContentLength = body.Length;
+                    if (HttpMethods.IsGet(request.Method))
+                    {
+                        await context.Response.Body.WriteAsync(body, context.RequestAborted);
+                    }
+
+                    return;
+                }
+            }
+
+            await next(context);
+        });
         app.UseStaticFiles(new StaticFileOptions
         {
             FileProvider = files.Provider,

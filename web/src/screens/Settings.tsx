@@ -53,7 +53,7 @@ function Profile() {
         </label>
         <label class="field">
           <span>{t.settings.bio}</span>
-          <textarea rows={3} maxLength={1000} value={bio} onInput={(e) => setBio(e.currentTarget.value)} />
+          <textarea rows={3} maxLength={500} value={bio} onInput={(e) => setBio(e.currentTarget.value)} />
         </label>
         <ErrorAlert message={error} />
         {saved && <p role="status">{t.settings.saved}</p>}
