@@ -48,7 +48,10 @@ public static class ContentSniffer
         return IsText(head, complete) ? "text/plain" : null;
     }
 
-    /// <summary>Width and height for PNG, GIF, WebP (VP8X) and baseline or progressive JPEG; null when unknown.</summary>
+    /// <summary>
+    /// Width and height for PNG, GIF, WebP (lossy, lossless and extended) and baseline or progressive JPEG; null when
+    /// unknown. A JPEG's frame header can follow long metadata (a camera's EXIF), so give as much of it as there is.
+    /// </summary>
     public static (int Width, int Height)? Dimensions(string type, ReadOnlySpan<byte> head)
     {
         switch (type)
@@ -59,6 +62,13 @@ public static class ContentSniffer
                 return Positive(BinaryPrimitives.ReadUInt16LittleEndian(head[6..]), BinaryPrimitives.ReadUInt16LittleEndian(head[8..]));
             case "image/webp" when head.Length >= 30 && head[12..16].SequenceEqual("VP8X"u8):
                 return Positive(1 + (head[24] | (head[25] << 8) | (head[26] << 16)), 1 + (head[27] | (head[28] << 8) | (head[29] << 16)));
+            case "image/webp" when head.Length >= 30 && head[12..16].SequenceEqual("VP8 "u8) && head[23..26].SequenceEqual((ReadOnlySpan<byte>)[0x9D, 0x01, 0x2A]):
+                // A lossy key frame: 14 bits of width and of height after the start code (the top two bits are scaling).
+                return Positive(BinaryPrimitives.ReadUInt16LittleEndian(head[26..]) & 0x3FFF, BinaryPrimitives.ReadUInt16LittleEndian(head[28..]) & 0x3FFF);
+            case "image/webp" when head.Length >= 25 && head[12..16].SequenceEqual("VP8L"u8) && head[20] == 0x2F:
+                // Lossless: after the signature byte, width - 1 and height - 1 in 14 bits each.
+                var bits = BinaryPrimitives.ReadUInt32LittleEndian(head[21..]);
+                return Positive(1 + (int)(bits & 0x3FFF), 1 + (int)((bits >> 14) & 0x3FFF));
             case "image/jpeg":
                 return JpegDimensions(head);
             default:
