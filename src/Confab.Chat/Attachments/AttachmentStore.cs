@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using Confab.Chat.Conversations;
+using Confab.Chat.Files;
 using Confab.Chat.Ids;
 using Confab.Storage.Engines;
 using Dapper;
@@ -45,10 +45,13 @@ public sealed class AttachmentStore(ConfabDatabase database, TimeProvider clock,
 {
     public const long MaxBytes = 10 * 1024 * 1024;
 
+    /// <summary>The folder of the data directory that holds the bytes.</summary>
+    public const string Folder = "attachments";
+
     // Mixed into the uploader's id: serialises one user's uploads on PostgreSQL so parallel ones cannot all pass the quota.
     private const long QuotaLockSalt = 0x636F_6E66_6162_0200;
 
-    private readonly string root = Path.GetFullPath(Path.Combine(dataDirectory, "attachments"));
+    private readonly ContentFiles files = new(dataDirectory, Folder);
 
     public async Task<AttachmentView> UploadAsync(Guid caller, Guid conversationId, string? fileName, string? declaredType, Stream content, CancellationToken cancellationToken)
     {
@@ -59,58 +62,41 @@ public sealed class AttachmentStore(ConfabDatabase database, TimeProvider clock,
             await Membership.RequireAsync(check, null, conversationId, caller, cancellationToken);
         }
 
-        Directory.CreateDirectory(Path.Combine(root, "tmp"));
-        var temp = Path.Combine(root, "tmp", Guid.NewGuid().ToString("N"));
-        try
+        using var staged = await files.ReceiveAsync(content, MaxBytes, ContentSniffer.HeaderLength, TooLarge, cancellationToken);
+        var type = ContentSniffer.Sniff(staged.Head, complete: staged.Size <= staged.Head.Length)
+            ?? throw new ChatException(ChatErrorKind.Validation, "unsupported_attachment_type",
+                "Only JPEG, PNG, GIF, WebP, PDF and plain UTF-8 text can be attached.",
+                new Dictionary<string, string[]> { ["file"] = ["is not an allowed type"] });
+        var declared = declaredType?.Split(';')[0].Trim().ToLowerInvariant();
+        if (declared is not (null or "" or "application/octet-stream") && declared != type)
         {
-            var (size, hash, head) = await CopyAsync(content, temp, cancellationToken);
-            var type = ContentSniffer.Sniff(head, complete: size <= head.Length)
-                ?? throw new ChatException(ChatErrorKind.Validation, "unsupported_attachment_type",
-                    "Only JPEG, PNG, GIF, WebP, PDF and plain UTF-8 text can be attached.",
-                    new Dictionary<string, string[]> { ["file"] = ["is not an allowed type"] });
-            var declared = declaredType?.Split(';')[0].Trim().ToLowerInvariant();
-            if (declared is not (null or "" or "application/octet-stream") && declared != type)
+            throw new ChatException(ChatErrorKind.Validation, "content_type_mismatch",
+                $"The file is {type}, not the {declared} it was sent as.",
+                new Dictionary<string, string[]> { ["file"] = [$"content is {type}"] });
+        }
+
+        files.Place(staged);
+        var dimensions = ContentSniffer.Dimensions(type, staged.Head);
+        var (size, hash, key) = (staged.Size, Convert.FromHexString(staged.Key), staged.Key);
+        return await database.WriteAsync(
+            async (connection, transaction) =>
             {
-                throw new ChatException(ChatErrorKind.Validation, "content_type_mismatch",
-                    $"The file is {type}, not the {declared} it was sent as.",
-                    new Dictionary<string, string[]> { ["file"] = [$"content is {type}"] });
-            }
-
-            var key = Convert.ToHexStringLower(hash);
-            var final = PathFor(key);
-            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-            Place(temp, final);
-
-            var dimensions = ContentSniffer.Dimensions(type, head);
-            return await database.WriteAsync(
-                async (connection, transaction) =>
-                {
-                    await Membership.RequireAsync(connection, transaction, conversationId, caller, cancellationToken);
-                    await RequireQuotaAsync(connection, transaction, caller, size, cancellationToken);
-                    var now = clock.Now();
-                    var id = Uuid7.NewId(now);
-                    await connection.ExecuteAsync(new CommandDefinition(
-                        """
-                        INSERT INTO attachments (id, uploader_id, conversation_id, file_name, content_type, size_bytes, sha256, storage_key, width, height, created_at)
-                        VALUES (@id, @caller, @conversationId, @name, @type, @size, @hash, @storageKey, @width, @height, @now)
-                        """,
-                        new { id, caller, conversationId, name, type, size, hash, storageKey = $"{key}/{id}", width = dimensions?.Width, height = dimensions?.Height, now },
-                        transaction,
-                        cancellationToken: cancellationToken));
-                    // The sweep may have taken an old copy of these bytes between Place and this insert; put it back.
-                    if (!File.Exists(final) && File.Exists(temp))
-                    {
-                        File.Move(temp, final, overwrite: true);
-                    }
-
-                    return await FindAsync(connection, transaction, id, cancellationToken) ?? throw new InvalidOperationException("the attachment vanished");
-                },
-                cancellationToken);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+                await Membership.RequireAsync(connection, transaction, conversationId, caller, cancellationToken);
+                await RequireQuotaAsync(connection, transaction, caller, size, cancellationToken);
+                var now = clock.Now();
+                var id = Uuid7.NewId(now);
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    INSERT INTO attachments (id, uploader_id, conversation_id, file_name, content_type, size_bytes, sha256, storage_key, width, height, created_at)
+                    VALUES (@id, @caller, @conversationId, @name, @type, @size, @hash, @storageKey, @width, @height, @now)
+                    """,
+                    new { id, caller, conversationId, name, type, size, hash, storageKey = $"{key}/{id}", width = dimensions?.Width, height = dimensions?.Height, now },
+                    transaction,
+                    cancellationToken: cancellationToken));
+                files.EnsurePlaced(staged);
+                return await FindAsync(connection, transaction, id, cancellationToken) ?? throw new InvalidOperationException("the attachment vanished");
+            },
+            cancellationToken);
     }
 
     /// <summary>The attachment and a stream of its bytes, for members of its conversation only.</summary>
@@ -133,30 +119,8 @@ public sealed class AttachmentStore(ConfabDatabase database, TimeProvider clock,
             throw NotFound();
         }
 
-        var path = PathFor(attachment.StorageKey.Split('/')[0]);
-        return (attachment, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true));
-    }
-
-    /// <summary>
-    /// Moves a fresh file into place, or, when the same bytes are stored already, touches that file: the sweep
-    /// leaves recently written files alone, so it cannot remove them before this upload's row commits.
-    /// </summary>
-    private static void Place(string temp, string final)
-    {
-        try
-        {
-            if (File.Exists(final))
-            {
-                File.SetLastWriteTimeUtc(final, DateTime.UtcNow);
-                return;
-            }
-        }
-        catch (FileNotFoundException)
-        {
-            // Swept between the check and the touch: store this copy instead.
-        }
-
-        File.Move(temp, final, overwrite: true);
+        // A file missing from the data directory (restored without it, say) is as gone as a deleted one.
+        return (attachment, files.Open(attachment.StorageKey.Split('/')[0]) ?? throw NotFound());
     }
 
     private async Task RequireQuotaAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, Guid caller, long size, CancellationToken cancellationToken)
@@ -189,44 +153,6 @@ public sealed class AttachmentStore(ConfabDatabase database, TimeProvider clock,
         await connection.QuerySingleOrDefaultAsync<AttachmentView>(new CommandDefinition(
             $"SELECT {AttachmentView.Columns} FROM attachments WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken));
 
-    private static async Task<(long Size, byte[] Hash, byte[] Head)> CopyAsync(Stream content, string path, CancellationToken cancellationToken)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var head = new MemoryStream();
-        var buffer = new byte[81920];
-        long size = 0;
-        await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, buffer.Length, useAsync: true))
-        {
-            int read;
-            while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
-            {
-                size += read;
-                if (size > MaxBytes)
-                {
-                    throw new ChatException(ChatErrorKind.Validation, "attachment_too_large", "An attachment is at most 10 MiB.",
-                        new Dictionary<string, string[]> { ["file"] = ["is larger than 10 MiB"] });
-                }
-
-                if (head.Length < ContentSniffer.HeaderLength)
-                {
-                    head.Write(buffer, 0, (int)Math.Min(read, ContentSniffer.HeaderLength - head.Length));
-                }
-
-                sha.AppendData(buffer, 0, read);
-                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-            }
-
-            await file.FlushAsync(cancellationToken);
-        }
-
-        if (size == 0)
-        {
-            throw ChatException.Invalid("file", "is empty");
-        }
-
-        return (size, sha.GetHashAndReset(), head.ToArray());
-    }
-
     /// <summary>Names from the client are labels only, never paths: anything path-like or unprintable is refused.</summary>
     private static string ValidateFileName(string? fileName)
     {
@@ -239,7 +165,8 @@ public sealed class AttachmentStore(ConfabDatabase database, TimeProvider clock,
         return fileName.Trim();
     }
 
-    private string PathFor(string hexHash) => Path.Combine(root, hexHash[..2], hexHash[2..4], hexHash);
+    private static ChatException TooLarge() => new(ChatErrorKind.Validation, "attachment_too_large", "An attachment is at most 10 MiB.",
+        new Dictionary<string, string[]> { ["file"] = ["is larger than 10 MiB"] });
 
     private static ChatException NotFound() => new(ChatErrorKind.NotFound, "attachment_not_found", "There is no such attachment.");
 }

@@ -1,3 +1,4 @@
+using Confab.Chat.Files;
 using Confab.Storage.Engines;
 using Dapper;
 
@@ -27,7 +28,7 @@ public sealed class AttachmentSweeper(ConfabDatabase database, TimeProvider cloc
 {
     private const int Batch = 500;
 
-    private readonly string root = Path.GetFullPath(Path.Combine(dataDirectory, "attachments"));
+    private readonly ContentFiles stored = new(dataDirectory, AttachmentStore.Folder);
 
     public async Task<AttachmentSweepResult> SweepAsync(AttachmentSweepPolicy policy, CancellationToken cancellationToken)
     {
@@ -44,53 +45,13 @@ public sealed class AttachmentSweeper(ConfabDatabase database, TimeProvider cloc
                 cancellationToken: cancellationToken)),
             cancellationToken);
 
-        long files = 0, bytes = 0;
-        var cutoff = clock.GetUtcNow().UtcDateTime - policy.FileGrace;
-        foreach (var batch in StoredFiles(cutoff).Chunk(Batch))
-        {
-            var referenced = await ReferencedAsync(batch.Select(f => Convert.FromHexString(f.Name)).ToList(), cancellationToken);
-            foreach (var file in batch.Where(f => !referenced.Contains(f.Name)))
-            {
-                // Looked at again just before: a concurrent upload of the same bytes touches the file first.
-                file.Refresh();
-                if (file.Exists && file.LastWriteTimeUtc < cutoff)
-                {
-                    bytes += file.Length;
-                    file.Delete();
-                    files++;
-                }
-            }
-        }
-
+        var (files, bytes) = await stored.SweepAsync(clock.GetUtcNow().UtcDateTime - policy.FileGrace, ReferencedAsync, Batch, cancellationToken);
         return new AttachmentSweepResult(rows, files, bytes);
     }
 
-    /// <summary>Stored files (named by the hex SHA-256 of their bytes, two directory levels down) last written before <paramref name="cutoff"/>.</summary>
-    private IEnumerable<FileInfo> StoredFiles(DateTime cutoff)
+    private async Task<IReadOnlySet<string>> ReferencedAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(root))
-        {
-            yield break;
-        }
-
-        foreach (var first in Directory.EnumerateDirectories(root).Where(d => Path.GetFileName(d).Length == 2))
-        {
-            foreach (var second in Directory.EnumerateDirectories(first))
-            {
-                foreach (var path in Directory.EnumerateFiles(second))
-                {
-                    var file = new FileInfo(path);
-                    if (file.Name.Length == 64 && file.Name.All(char.IsAsciiHexDigitLower) && file.LastWriteTimeUtc < cutoff)
-                    {
-                        yield return file;
-                    }
-                }
-            }
-        }
-    }
-
-    private async Task<HashSet<string>> ReferencedAsync(List<byte[]> hashes, CancellationToken cancellationToken)
-    {
+        var hashes = keys.Select(Convert.FromHexString).ToList();
         // Named parameters, one per hash: Dapper would send a list to PostgreSQL as one array, which IN cannot take.
         var args = new DynamicParameters();
         for (var i = 0; i < hashes.Count; i++)
