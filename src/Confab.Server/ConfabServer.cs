@@ -99,7 +99,7 @@ public static class ConfabServer
         app.UseRateLimiter();
         app.UseConfabWebClientFallback();
         app.MapConfabApiDocument();
-        app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi().MapSearchApi().MapKeysApi().MapAdminApi().MapAttachmentsApi();
+        app.MapHealthApi().MapAuthApi().MapMeApi().MapConversationsApi().MapMembersApi().MapContactsApi().MapSearchApi().MapKeysApi().MapAdminApi().MapAttachmentsApi().MapAvatarsApi();
         app.MapGatewayApi();
         app.MapMetricsApi();
         return app;
@@ -191,6 +191,8 @@ public static class ConfabServer
         services.AddSingleton(provider => new Chat.Attachments.AttachmentSweeper(
             provider.GetRequiredService<ConfabDatabase>(), provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<IOptions<ServerOptions>>().Value.DataDir));
+        services.AddSingleton(provider => new AvatarStore(
+            provider.GetRequiredService<ConfabDatabase>(), provider.GetRequiredService<IOptions<ServerOptions>>().Value.DataDir));
         services.AddSingleton<AdminStore>();
         services.AddSingleton<Chat.Statistics.ServerStatistics>();
         services.AddSingleton<AccountExporter>();

@@ -11,7 +11,7 @@ public sealed class ServerOptions
     [Required]
     public string Urls { get; set; } = "http://127.0.0.1:8080";
 
-    /// <summary>Where attachments are stored.</summary>
+    /// <summary>Where attachments and uploaded profile pictures are stored.</summary>
     [Required]
     public string DataDir { get; set; } = "data";
 

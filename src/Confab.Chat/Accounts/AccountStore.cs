@@ -181,7 +181,13 @@ public sealed class AccountStore(ConfabDatabase database, SessionStore sessions,
             AccountRules.Collect(errors, "displayName", AccountRules.DisplayName(change.DisplayName));
         }
 
-        AccountRules.Collect(errors, "avatarUrl", AccountRules.AvatarUrl(change.AvatarUrl));
+        // A server path comes from an upload alone; sent back unchanged (a client saving the whole profile) it is no change.
+        var keepsUpload = change.Present.Contains("avatarUrl") && AvatarStore.IsUploaded(change.AvatarUrl);
+        if (!keepsUpload)
+        {
+            AccountRules.Collect(errors, "avatarUrl", AccountRules.AvatarUrl(change.AvatarUrl));
+        }
+
         AccountRules.Collect(errors, "bio", AccountRules.Optional(change.Bio, 500));
         AccountRules.Collect(errors, "statusMessage", AccountRules.Optional(change.StatusMessage, 140));
         if (errors.Count > 0)
@@ -193,6 +199,11 @@ public sealed class AccountStore(ConfabDatabase database, SessionStore sessions,
             async (connection, transaction) =>
             {
                 var current = await GetAsync(connection, transaction, userId, cancellationToken);
+                if (keepsUpload && change.AvatarUrl != current.AvatarUrl)
+                {
+                    throw ChatException.Invalid("avatarUrl", "must be an absolute http(s) URL; a picture of your own is set with PUT /api/v1/me/avatar");
+                }
+
                 await connection.ExecuteAsync(new CommandDefinition(
                     """
                     UPDATE users SET display_name = @DisplayName, avatar_url = @AvatarUrl, bio = @Bio, status_message = @StatusMessage
@@ -299,7 +310,7 @@ public sealed class AccountStore(ConfabDatabase database, SessionStore sessions,
         }
     }
 
-    private static async Task<UserAccount> GetAsync(DbConnection connection, DbTransaction? transaction, Guid userId, CancellationToken cancellationToken) =>
+    internal static async Task<UserAccount> GetAsync(DbConnection connection, DbTransaction? transaction, Guid userId, CancellationToken cancellationToken) =>
         await connection.QuerySingleOrDefaultAsync<UserAccount>(new CommandDefinition(
             $"SELECT {UserAccount.Columns} FROM users WHERE id = @userId AND erased_at IS NULL",
             new { userId },

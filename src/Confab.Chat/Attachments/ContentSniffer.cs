@@ -17,6 +17,12 @@ public static class ContentSniffer
         "image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf", "text/plain",
     };
 
+    /// <summary>The allowed types that are pictures.</summary>
+    public static readonly IReadOnlySet<string> Images = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "image/jpeg", "image/png", "image/gif", "image/webp",
+    };
+
     /// <summary>The type the bytes are, or null when they are none of the allowed types.</summary>
     public static string? Sniff(ReadOnlySpan<byte> head, bool complete)
     {

@@ -25,32 +25,13 @@ public static class AttachmentsApi
 
     private static async Task<Created<AttachmentView>> UploadAsync(HttpRequest request, AttachmentStore store, HttpContext http, CancellationToken ct)
     {
-        if (!request.HasFormContentType)
-        {
-            throw new ChatException(ChatErrorKind.Validation, "multipart_required", "Upload with multipart/form-data: a conversationId field and a file.");
-        }
-
-        IFormCollection form;
-        try
-        {
-            form = await request.ReadFormAsync(ct);
-        }
-        catch (Exception ex) when (ex is InvalidDataException or IOException && !ct.IsCancellationRequested)
-        {
-            // A missing boundary, a truncated part or a body that ends early: the client's form, not a server fault.
-            throw new ChatException(ChatErrorKind.Validation, "invalid_multipart", "The multipart body is malformed or incomplete.");
-        }
-
+        var form = await MultipartUpload.ReadAsync(request, "a conversationId field and a file", ct);
         if (!Guid.TryParse(form["conversationId"], out var conversationId))
         {
             throw ChatException.Invalid("conversationId", "is required and must be a conversation id");
         }
 
-        if (form.Files.GetFile("file") is not { } file)
-        {
-            throw ChatException.Invalid("file", "is required");
-        }
-
+        var file = MultipartUpload.File(form);
         await using var content = file.OpenReadStream();
         var attachment = await store.UploadAsync(CurrentSession.Of(http).UserId, conversationId, file.FileName, file.ContentType, content, ct);
         return TypedResults.Created($"/api/v1/attachments/{attachment.Id}", attachment);

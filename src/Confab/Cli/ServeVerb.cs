@@ -10,7 +10,7 @@ internal static class ServeVerb
     public static Command Build(CliContext context)
     {
         var urls = new Option<string?>("--urls") { Description = "Listen addresses, ';'-separated (default http://127.0.0.1:8080)", HelpName = "URLS" };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Where attachments are kept (default ./data)", HelpName = "PATH" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Where attachments and profile pictures are kept (default ./data)", HelpName = "PATH" };
         var noMigrate = new Option<bool>("--no-migrate") { Description = "Do not apply pending migrations; /readyz reports them instead" };
         var logFormat = new Option<string?>("--log-format") { Description = "text (default) or json: one JSON object per line with the request id", HelpName = "FORMAT" };
         logFormat.AcceptOnlyFromAmong("text", "json");

@@ -1,0 +1,2 @@
+-- confab:no-transaction
+DROP INDEX CONCURRENTLY users_uploaded_avatar_idx;
