@@ -193,6 +193,9 @@ public static class ConfabServer
             provider.GetRequiredService<IOptions<ServerOptions>>().Value.DataDir));
         services.AddSingleton(provider => new AvatarStore(
             provider.GetRequiredService<ConfabDatabase>(), provider.GetRequiredService<IOptions<ServerOptions>>().Value.DataDir));
+        services.AddSingleton(provider => new AvatarSweeper(
+            provider.GetRequiredService<ConfabDatabase>(), provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<IOptions<ServerOptions>>().Value.DataDir));
         services.AddSingleton<AdminStore>();
         services.AddSingleton<Chat.Statistics.ServerStatistics>();
         services.AddSingleton<AccountExporter>();

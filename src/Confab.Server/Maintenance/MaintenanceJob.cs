@@ -9,12 +9,12 @@ namespace Confab.Server.Maintenance;
 
 /// <summary>
 /// The light part of <c>confab db maintain</c>, on a schedule: purge finished sessions and spent or stale prekeys,
-/// and on SQLite <c>PRAGMA optimize</c> with a passive checkpoint. The heavy part (VACUUM, search rebuilds) stays
-/// with the command, where an operator chooses the moment.
+/// sweep the attachment and profile picture files nothing names any more, and on SQLite <c>PRAGMA optimize</c> with a
+/// passive checkpoint. The heavy part (VACUUM, search rebuilds) stays with the command, where an operator chooses the moment.
 /// </summary>
 internal sealed partial class MaintenanceJob(
     ConfabDatabase database, ConfabMetrics metrics, IOptions<MaintenanceOptions> options, TimeProvider clock, ILogger<MaintenanceJob> logger,
-    Chat.Attachments.AttachmentSweeper attachments) : BackgroundService
+    Chat.Attachments.AttachmentSweeper attachments, Chat.Accounts.AvatarSweeper avatars) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -49,6 +49,7 @@ internal sealed partial class MaintenanceJob(
             var sessions = await housekeeping.PurgeSessionsAsync(policy, dryRun: false, cancellationToken);
             var prekeys = await housekeeping.PurgePrekeysAsync(policy, dryRun: false, cancellationToken);
             metrics.MaintenanceRemoved("attachment_files", (await attachments.SweepAsync(new Chat.Attachments.AttachmentSweepPolicy(), cancellationToken)).Files);
+            metrics.MaintenanceRemoved("avatar_files", (await avatars.SweepAsync(Chat.Accounts.AvatarSweeper.DefaultFileGrace, cancellationToken)).Files);
             var engine = await EngineUpkeep.LightAsync(database, cancellationToken);
             metrics.MaintenanceRemoved("sessions", sessions);
             metrics.MaintenanceRemoved("prekeys", prekeys);

@@ -4,6 +4,8 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Confab.Chat.Accounts;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Confab.IntegrationTests.Server;
 
@@ -147,6 +149,37 @@ public class AvatarApiTests
         await (await ben.GetAsync(PathOf(png))).AssertProblemAsync(404, "avatar_not_found");
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Engines), MemberType = typeof(TestDatabase))]
+    public async Task The_sweep_removes_pictures_no_account_names_and_keeps_those_still_named(string engine)
+    {
+        await using var server = await ServerHost.StartAsync(engine);
+        var (ann, _) = await ConversationApiTests.UserAsync(server, "ann");
+        var (ben, _) = await ConversationApiTests.UserAsync(server, "ben");
+        var (cyd, _) = await ConversationApiTests.UserAsync(server, "cyd");
+        var replaced = AttachmentApiTests.Png(10, 10);
+        var shared = AttachmentApiTests.Png(20, 20);
+        var erased = AttachmentApiTests.Png(30, 30);
+        await UploadAsync(ann, replaced, "image/png");
+        await UploadAsync(ann, shared, "image/png");
+        await UploadAsync(ben, shared, "image/png");
+        Assert.Equal(HttpStatusCode.NoContent, (await ben.DeleteAsync("/api/v1/me/avatar")).StatusCode);
+        await UploadAsync(cyd, erased, "image/png");
+        using var erase = new HttpRequestMessage(HttpMethod.Delete, "/api/v1/me") { Content = JsonContent.Create(new { password = "a long enough pass phrase" }) };
+        Assert.Equal(HttpStatusCode.NoContent, (await cyd.SendAsync(erase)).StatusCode);
+
+        var sweeper = server.Services.GetRequiredService<AvatarSweeper>();
+        Assert.Equal(0, (await sweeper.SweepAsync(AvatarSweeper.DefaultFileGrace, CancellationToken.None)).Files);
+        Assert.True(File.Exists(FileOf(server, replaced)), "a sweep within the grace period leaves young files alone");
+
+        var result = await sweeper.SweepAsync(TimeSpan.Zero, CancellationToken.None);
+        Assert.Equal(2, result.Files);
+        Assert.False(File.Exists(FileOf(server, replaced)));
+        Assert.False(File.Exists(FileOf(server, erased)));
+        Assert.True(File.Exists(FileOf(server, shared)), "ann still names the picture ben stopped using");
+        Assert.Equal(shared, await (await ben.GetAsync(PathOf(shared))).Content.ReadAsByteArrayAsync());
+    }
+
     internal static Task<HttpResponseMessage> UploadAsync(HttpClient client, byte[] bytes, string contentType)
     {
         var form = new MultipartFormDataContent();
@@ -154,6 +187,12 @@ public class AvatarApiTests
         file.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         form.Add(file, "file", "me.img");
         return client.PutAsync("/api/v1/me/avatar", form);
+    }
+
+    private static string FileOf(ServerHost server, byte[] bytes)
+    {
+        var key = PathOf(bytes)[^64..];
+        return Path.Combine(server.DataDir, "avatars", key[..2], key[2..4], key);
     }
 
     internal static string PathOf(byte[] bytes) => "/api/v1/avatars/" + Convert.ToHexStringLower(SHA256.HashData(bytes));
