@@ -19,6 +19,8 @@ const option = (name, fallback) => {
 };
 const minutes = option("--minutes", 30);
 const longMessages = option("--messages", 100_000);
+const partsAt = args.indexOf("--parts");
+const parts = new Set(partsAt >= 0 ? args[partsAt + 1].split(",") : ["load", "list", "long", "memory"]);
 const launch = {
   executablePath: process.env.CONFAB_CHROMIUM ?? "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--enable-precise-memory-info"],
@@ -43,7 +45,7 @@ const base = `http://127.0.0.1:${port}`;
 const dir = mkdtempSync(join(tmpdir(), "confab-bench-web-"));
 const server = spawn(
   "dotnet",
-  [join(repo, "src/Confab/bin/Release/net10.0/confab.dll"), "serve", "--demo", "--db", `sqlite:${join(dir, "c.db")}`, "--data-dir", join(dir, "data"), "--urls", base],
+  [process.env.CONFAB_DLL ?? join(repo, "src/Confab/bin/Release/net10.0/confab.dll"), "serve", "--demo", "--db", `sqlite:${join(dir, "c.db")}`, "--data-dir", join(dir, "data"), "--urls", base],
   {
     cwd: dir,
     stdio: ["ignore", "ignore", "inherit"],
@@ -65,18 +67,28 @@ for (let i = 0; ; i++) {
   await new Promise((r) => setTimeout(r, 150));
 }
 
+/** A REST caller as the user; it signs in again when its access token has expired (they last 15 minutes). */
 async function login(user) {
-  const r = await fetch(`${base}/api/v1/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ login: user.login, password: user.password }) });
-  const body = await r.json();
-  return async (method, path, payload) => {
+  let token = null;
+  const signIn = async () => {
+    const r = await fetch(`${base}/api/v1/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ login: user.login, password: user.password }) });
+    token = (await r.json()).accessToken;
+  };
+  await signIn();
+  const call = async (method, path, payload, again = true) => {
     const response = await fetch(`${base}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${body.accessToken}`, ...(payload ? { "Content-Type": "application/json" } : {}) },
+      headers: { Authorization: `Bearer ${token}`, ...(payload ? { "Content-Type": "application/json" } : {}) },
       body: payload ? JSON.stringify(payload) : null,
     });
+    if (response.status === 401 && again) {
+      await signIn();
+      return call(method, path, payload, false);
+    }
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
     return response.status === 204 ? null : response.json();
   };
+  return call;
 }
 
 const browser = await chromium.launch(launch);
@@ -104,7 +116,7 @@ function wireBytes(path) {
 
 // ---- 1. first load ------------------------------------------------------------------------------
 
-{
+if (parts.has("load")) {
   const html = readFileSync(join(repo, "src/Confab.Server/wwwroot/index.html"), "utf8");
   const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]);
   let raw = 0;
@@ -123,7 +135,7 @@ function wireBytes(path) {
 
 // ---- 2. the list with 200 conversations ----------------------------------------------------------
 
-{
+if (parts.has("list")) {
   const alice = await login(users.alice);
   for (let i = 0; i < 200; i++) {
     const c = await alice("POST", "/api/v1/conversations", { kind: "group", title: `Bench group ${String(i).padStart(3, "0")}`, members: [users.bob.id] });
@@ -164,7 +176,7 @@ function wireBytes(path) {
 // ---- 3. a conversation of 100,000 messages --------------------------------------------------------
 
 let longId;
-{
+if (parts.has("long")) {
   const alice = await login(users.alice);
   const bob = await login(users.bob);
   const c = await alice("POST", "/api/v1/conversations", { kind: "group", title: "The long one", members: [users.bob.id] });
@@ -224,7 +236,7 @@ let longId;
 
 // ---- 4. memory over live traffic ----------------------------------------------------------------
 
-if (minutes > 0) {
+if (parts.has("memory") && minutes > 0) {
   const charlie = await login(users.charlie);
   const alice = await login(users.alice);
   const c = await alice("POST", "/api/v1/conversations", { kind: "group", title: "Live traffic", members: [users.bob.id, users.charlie.id] });

@@ -1,4 +1,5 @@
 import { expect, test } from "./fixtures";
+import { png } from "./harness";
 
 test("a new person signs up, edits the profile, changes the password, downloads the data and deletes the account", async ({ browser, server }) => {
   const context = await browser.newContext({ baseURL: server.url });
@@ -21,6 +22,17 @@ test("a new person signs up, edits the profile, changes the password, downloads 
   await page.getByRole("button", { name: "Save profile" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
   await expect(page.getByRole("button", { name: "Account", exact: true })).toContainText("Erin Renamed");
+
+  // A picture: uploaded, shown in the header, refused when it is not an image, removed.
+  await page.getByLabel("Upload a picture").setInputFiles({ name: "me.png", mimeType: "image/png", buffer: png(96, 96) });
+  const header = page.getByRole("button", { name: "Account", exact: true });
+  await expect(header.locator("img.avatar")).toBeVisible();
+  await expect.poll(() => header.locator("img.avatar").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(96);
+  await page.getByLabel("Upload a picture").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not a picture") });
+  await expect(page.getByRole("alert").filter({ hasText: "A picture must be a JPEG, PNG, GIF or WebP image." })).toBeVisible();
+  await expect(header.locator("img.avatar")).toBeVisible();
+  await page.getByRole("button", { name: "Remove picture" }).click();
+  await expect(header.locator("img.avatar")).toHaveCount(0);
 
   // A wrong current password is refused with a sentence, and nothing changes.
   await page.getByLabel("Current password").fill("not-the-password");

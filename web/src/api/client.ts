@@ -230,11 +230,11 @@ export class Api {
   }
 
   /** Uploads a file with progress (fetch cannot report upload progress; XHR can). */
-  async upload<T>(path: string, form: FormData, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<T> {
+  async upload<T>(path: string, form: FormData, onProgress: (fraction: number) => void, signal?: AbortSignal, method: "POST" | "PUT" = "POST"): Promise<T> {
     const token = await this.token();
     return new Promise<T>((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open("POST", path);
+      xhr.open(method, path);
       xhr.setRequestHeader("Authorization", `Bearer ${token}`);
       xhr.upload.onprogress = (e) => {
         if (e.lengthComputable) onProgress(e.loaded / e.total);

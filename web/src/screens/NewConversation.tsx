@@ -70,7 +70,7 @@ export function NewDirectDialog({ onClose }: { onClose: () => void }) {
         {users.map((u) => (
           <li key={u.id}>
             <button type="button" class="pick" onClick={() => void start(u)}>
-              <Avatar id={u.id} name={u.displayName} size={28} />
+              <Avatar id={u.id} name={u.displayName} size={28} url={u.avatarUrl} />
               <span>
                 {u.displayName} <span class="muted">@{u.username}</span>
               </span>

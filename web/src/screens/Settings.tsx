@@ -6,7 +6,7 @@ import { prefs } from "../prefs";
 import { me } from "../state/store";
 import { t } from "../strings";
 import { Dialog } from "../ui/Dialog";
-import { ErrorAlert, Spinner } from "../ui/common";
+import { Avatar, ErrorAlert, Spinner } from "../ui/common";
 
 function Profile() {
   const account = me.value;
@@ -42,6 +42,7 @@ function Profile() {
       <p class="muted">
         @{account?.username} · {account?.email}
       </p>
+      <Picture />
       <form onSubmit={save} class="stack">
         <label class="field">
           <span>{t.settings.displayName}</span>
@@ -64,6 +65,63 @@ function Profile() {
         </div>
       </form>
     </section>
+  );
+}
+
+function Picture() {
+  const account = me.value;
+  const [error, setError] = useState<string | null>(null);
+  const [progress, setProgress] = useState<number | null>(null);
+
+  const upload = async (file: File) => {
+    setError(null);
+    setProgress(0);
+    const form = new FormData();
+    form.append("file", file, file.name);
+    try {
+      me.value = await api.upload<Account>("/api/v1/me/avatar", form, setProgress, undefined, "PUT");
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setProgress(null);
+    }
+  };
+
+  const remove = async () => {
+    setError(null);
+    try {
+      await api.delete("/api/v1/me/avatar");
+      if (me.value) me.value = { ...me.value, avatarUrl: null };
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  if (!account) return null;
+  return (
+    <div class="picture-row">
+      <Avatar id={account.id} name={account.displayName} size={64} url={account.avatarUrl} />
+      <label class="button file-button">
+        {t.settings.uploadPicture}
+        <input
+          type="file"
+          accept="image/png,image/jpeg,image/gif,image/webp"
+          aria-label={t.settings.uploadPicture}
+          onChange={(e) => {
+            const file = e.currentTarget.files?.[0];
+            e.currentTarget.value = "";
+            if (file) void upload(file);
+          }}
+        />
+      </label>
+      {account.avatarUrl && (
+        <button type="button" class="button" onClick={() => void remove()}>
+          {t.settings.removePicture}
+        </button>
+      )}
+      {progress !== null && <span role="status">{t.composer.uploading(t.settings.picture, Math.round(progress * 100))}</span>}
+      <ErrorAlert message={error} />
+    </div>
   );
 }
 

@@ -3,7 +3,7 @@ import { api } from "../api/client";
 import { conversationIdOf, navigate, route } from "../router";
 import { connection, me, notice, offlineSince, openConversationId } from "../state/store";
 import { t } from "../strings";
-import { Link } from "../ui/common";
+import { Avatar, Link } from "../ui/common";
 import { ConversationList } from "./ConversationList";
 import { ConversationView } from "./ConversationView";
 import { SearchScreen } from "./Search";
@@ -53,6 +53,7 @@ function AccountMenu() {
     <div class="account">
       <button ref={button} type="button" class="account-button" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
         <span class="sr-only">{t.shell.account}</span>
+        <Avatar id={me.value?.id ?? ""} name={me.value?.displayName ?? ""} size={24} url={me.value?.avatarUrl} />
         <span aria-hidden="true">{me.value?.displayName ?? ""}</span>
       </button>
       {open && (
