@@ -114,8 +114,9 @@ internal static partial class DatabaseInvariants
                 Text(violations, $"{at} display name", u.DisplayName, 100);
                 Text(violations, $"{at} bio", u.Bio, 500, allowLines: true);
                 Text(violations, $"{at} status message", u.StatusMessage, 140);
-                Check(violations, u.AvatarUrl is null || (u.AvatarUrl.Length <= 2048 && Uri.TryCreate(u.AvatarUrl, UriKind.Absolute, out var avatar) && avatar.Scheme is "http" or "https"),
-                    $"{at}: avatar URL {Shown(u.AvatarUrl)} is not an absolute http(s) URL");
+                Check(violations, u.AvatarUrl is null || UploadedAvatar(server, u.AvatarUrl)
+                    || (u.AvatarUrl.Length <= 2048 && Uri.TryCreate(u.AvatarUrl, UriKind.Absolute, out var avatar) && avatar.Scheme is "http" or "https"),
+                    $"{at}: avatar URL {Shown(u.AvatarUrl)} is neither an absolute http(s) URL nor a picture stored by an upload");
             }
         }
 
@@ -294,6 +295,13 @@ internal static partial class DatabaseInvariants
         public string? AvatarUrl { get; set; }
 
         public long Erased { get; set; }
+    }
+
+    /// <summary>The server path of an uploaded picture, whose file is in the data directory under that name.</summary>
+    private static bool UploadedAvatar(ServerHost server, string url)
+    {
+        var key = url.StartsWith("/api/v1/avatars/", StringComparison.Ordinal) ? url["/api/v1/avatars/".Length..] : string.Empty;
+        return key.Length == 64 && key.All(char.IsAsciiHexDigitLower) && File.Exists(Path.Combine(server.DataDir, "avatars", key[..2], key[2..4], key));
     }
 
     private sealed class IdText
