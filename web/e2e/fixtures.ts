@@ -62,7 +62,7 @@ export function unique(label: string): string {
   return `${label} ${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Saves a screenshot into the test's output, and into docs/screenshots when CONFAB_DOCS_SCREENSHOTS is set. */
+/** Saves a screenshot into the test's output, and into docs/screenshots when CONFAB_DOCS_SCREENSHOTS is set (screens.spec.ts). */
 export async function shoot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   await page.screenshot({ path: testInfo.outputPath(`${name}.png`) });
   if (process.env.CONFAB_DOCS_SCREENSHOTS) {

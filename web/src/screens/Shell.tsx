@@ -54,7 +54,7 @@ function AccountMenu() {
       <button ref={button} type="button" class="account-button" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
         <span class="sr-only">{t.shell.account}</span>
         <Avatar id={me.value?.id ?? ""} name={me.value?.displayName ?? ""} size={24} url={me.value?.avatarUrl} />
-        <span aria-hidden="true">{me.value?.displayName ?? ""}</span>
+        <span class="account-name" aria-hidden="true">{me.value?.displayName ?? ""}</span>
       </button>
       {open && (
         <div ref={menu} class="menu" role="menu" aria-label={t.shell.account} onKeyDown={onKey}>

@@ -58,6 +58,15 @@ export function Timeline({ tl, conversation, actions, pinnedIds, replyTargets }:
     if (!w.loaded) stuck.current = true;
     if (stuck.current && !w.hasNewer) {
       el.scrollTop = el.scrollHeight;
+      // Messages out of view are laid out at an estimated height until they are drawn; once the newest are
+      // drawn at their real height the end has moved, so follow it for a few frames.
+      let frames = 0;
+      const settle = () => {
+        if (!stuck.current || frames++ > 10) return;
+        if (el.scrollHeight - el.scrollTop - el.clientHeight > 1) el.scrollTop = el.scrollHeight;
+        requestAnimationFrame(settle);
+      };
+      requestAnimationFrame(settle);
     } else if (anchor.current) {
       const node = el.querySelector<HTMLElement>(`article[data-message-id="${CSS.escape(anchor.current.id)}"]`);
       if (node) el.scrollTop += node.getBoundingClientRect().top - el.getBoundingClientRect().top - anchor.current.offset;
