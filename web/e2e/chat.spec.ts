@@ -27,6 +27,7 @@ test("two people chat live: messages, typing, read ticks, reactions, edits and d
   await composer.press("Enter");
   await expect(typing).toBeHidden();
   await expect(b.locator("article[data-seq]", { hasText: "still typ" })).toBeVisible();
+  await expect(a.locator("article[data-seq]", { hasText: "still typ" })).toHaveAttribute("data-status", /sent|delivered|read/);
 
   // Bob reacts; Alice sees the count.
   const onB = b.locator("article[data-seq]", { hasText: text });

@@ -3,6 +3,7 @@ import { api, expect, open, signedIn, test, unique } from "./fixtures";
 import { demo } from "./harness";
 
 test("a reply quotes its original, and the quote jumps to it however far back; replying from the timeline works too", async ({ browser, server }) => {
+  test.setTimeout(120_000);
   const charlie = await api(server, demo.charlie);
   const id = await charlie.group(unique("Long thread"), [demo.alice]);
   const original = await charlie.send(id, "the very first question");

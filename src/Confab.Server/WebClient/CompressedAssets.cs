@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
@@ -75,18 +76,27 @@ public sealed class CompressedAssets
             return null;
         }
 
-        byte[] raw;
-        using (var source = file.CreateReadStream())
-        using (var copy = new MemoryStream())
+        try
         {
-            source.CopyTo(copy);
-            raw = copy.ToArray();
-        }
+            byte[] raw;
+            using (var source = file.CreateReadStream())
+            using (var copy = new MemoryStream())
+            {
+                source.CopyTo(copy);
+                raw = copy.ToArray();
+            }
 
-        var brotli = Encode(raw, stream => new BrotliStream(stream, CompressionLevel.SmallestSize, leaveOpen: true));
-        var gzip = Encode(raw, stream => new GZipStream(stream, CompressionLevel.SmallestSize, leaveOpen: true));
-        var type = types.TryGetContentType(path, out var known) ? known : "application/octet-stream";
-        return new Variants(type, brotli, gzip, raw.Length);
+            var brotli = Encode(raw, stream => new BrotliStream(stream, CompressionLevel.SmallestSize, leaveOpen: true));
+            var gzip = Encode(raw, stream => new GZipStream(stream, CompressionLevel.SmallestSize, leaveOpen: true));
+            var type = types.TryGetContentType(path, out var known) ? known : "application/octet-stream";
+            var tag = Convert.ToHexStringLower(SHA256.HashData(raw))[..20];
+            return new Variants(type, brotli, gzip, raw.Length, tag);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or NotSupportedException)
+        {
+            // The file is then served as stored, uncompressed; the client still works.
+            return null;
+        }
     }
 
     private static byte[] Encode(byte[] raw, Func<Stream, Stream> wrap)
@@ -120,8 +130,11 @@ public sealed class CompressedAssets
     }
 
     /// <summary>One file's content type and its bytes in each encoding.</summary>
-    public sealed record Variants(string ContentType, byte[] Brotli, byte[] Gzip, long RawLength)
+    public sealed record Variants(string ContentType, byte[] Brotli, byte[] Gzip, long RawLength, string Tag)
     {
         public byte[] For(string encoding) => encoding == "br" ? Brotli : Gzip;
+
+        /// <summary>A strong validator of one encoding's bytes: the content's hash and the encoding.</summary>
+        public string ETagFor(string encoding) => $"\"{Tag}-{encoding}\"";
     }
 }

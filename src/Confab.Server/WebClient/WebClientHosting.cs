@@ -26,11 +26,15 @@ public static class WebClientHosting
     // Paths that belong to the server: a miss below them is the server's 404, never the client's page.
     private static readonly string[] ServerPrefixes = ["/api", "/healthz", "/readyz", "/metrics", "/openapi"];
 
+    private static readonly Lazy<WebClientFiles> SharedFiles = new(() => new WebClientFiles(OpenEmbedded()));
+
+    private static readonly Lazy<CompressedAssets> SharedAssets = new(() => new CompressedAssets(SharedFiles.Value.Provider));
+
     public static IServiceCollection AddConfabWebClient(this IServiceCollection services)
     {
-        var files = new WebClientFiles(OpenEmbedded());
-        services.AddSingleton(files);
-        services.AddSingleton(new CompressedAssets(files.Provider));
+        // One copy per process: the embedded files are the same for every host (tests start many).
+        services.AddSingleton(SharedFiles.Value);
+        services.AddSingleton(SharedAssets.Value);
         return services;
     }
 
@@ -53,7 +57,15 @@ public static class WebClientHosting
                 if (CompressedAssets.Choose(request) is { } encoding)
                 {
                     var body = variants.For(encoding);
+                    var etag = variants.ETagFor(encoding);
                     SetHeaders(context.Response, request.Path);
+                    context.Response.Headers.ETag = etag;
+                    if (request.Headers.IfNoneMatch.Any(value => value is not null && value.Split(',').Any(tag => tag.Trim() == etag || tag.Trim() == "*")))
+                    {
+                        context.Response.StatusCode = StatusCodes.Status304NotModified;
+                        return;
+                    }
+
                     context.Response.ContentType = variants.ContentType;
                     context.Response.Headers.ContentEncoding = encoding;
                     context.Response.ContentLength = body.Length;

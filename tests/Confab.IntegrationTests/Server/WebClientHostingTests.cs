@@ -59,6 +59,15 @@ public partial class WebClientHostingTests
                 Assert.Equal(body.Length, response.Content.Headers.ContentLength);
                 Assert.True(body.Length < raw.Length / 2, $"{asset}: {body.Length} bytes {encoding} of {raw.Length}");
                 Assert.Equal(raw, Decode(body, encoding));
+
+                // The same bytes again are not sent again.
+                var etag = Assert.IsType<System.Net.Http.Headers.EntityTagHeaderValue>(response.Headers.ETag);
+                using var again = new HttpRequestMessage(HttpMethod.Get, asset);
+                again.Headers.TryAddWithoutValidation("Accept-Encoding", accept);
+                again.Headers.IfNoneMatch.Add(etag);
+                using var notModified = await server.Client.SendAsync(again);
+                Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+                Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
             }
         }
     }

@@ -27,7 +27,7 @@ function Users() {
     try {
       const next = await api.get<Paged<AdminUser>>(`/api/v1/admin/users?${params.toString()}`);
       if (mine !== generation.current) return;
-      setPage(append && page ? { items: [...page.items, ...next.items], nextCursor: next.nextCursor } : next);
+      setPage((p) => (append && p ? { items: [...p.items, ...next.items], nextCursor: next.nextCursor } : next));
       setError(null);
     } catch (e) {
       if (mine === generation.current) setError((e as Error).message);
@@ -101,7 +101,7 @@ function Users() {
                           {t.admin.disable}
                         </button>
                       ))}
-                    {u.isAdmin ? (
+                    {self ? null : u.isAdmin ? (
                       <button type="button" class="button small" aria-label={`${t.admin.demote} ${u.username}`} onClick={() => void act(u, "demote")}>
                         {t.admin.demote}
                       </button>
@@ -154,17 +154,21 @@ function Audit() {
   const [page, setPage] = useState<Paged<AuditEntry> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const generation = useRef(0);
 
+  // A page that lands after the filter changed belongs to the old filter and is dropped.
   const load = async (cursor: string | null) => {
+    const mine = cursor ? generation.current : ++generation.current;
     setBusy(true);
     try {
       const next = await api.get<Paged<AuditEntry>>(auditPath(filter, cursor));
+      if (mine !== generation.current) return;
       setPage((p) => (cursor && p ? { items: [...p.items, ...next.items], nextCursor: next.nextCursor } : next));
       setError(null);
     } catch (e) {
-      setError((e as Error).message);
+      if (mine === generation.current) setError((e as Error).message);
     } finally {
-      setBusy(false);
+      if (mine === generation.current) setBusy(false);
     }
   };
 

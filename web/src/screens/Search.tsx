@@ -41,6 +41,8 @@ export function SearchScreen() {
     setText(q);
     setScope(c);
     if (q.trim() === "") {
+      ++generation.current;
+      setBusy(false);
       setResults(null);
       return;
     }

@@ -218,9 +218,12 @@ function Password() {
   const [next, setNext] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
 
   const submit = async (e: Event) => {
     e.preventDefault();
+    if (busy) return;
+    setBusy(true);
     setError(null);
     setDone(false);
     try {
@@ -230,6 +233,8 @@ function Password() {
       setDone(true);
     } catch (err) {
       setError((err as Error).message);
+    } finally {
+      setBusy(false);
     }
   };
 
@@ -248,7 +253,7 @@ function Password() {
         <ErrorAlert message={error} />
         {done && <p role="status">{t.settings.passwordChanged}</p>}
         <div>
-          <button type="submit" class="button">
+          <button type="submit" class="button" disabled={busy}>
             {t.settings.changePassword}
           </button>
         </div>
@@ -283,14 +288,18 @@ function DataAndAccount() {
     }
   };
 
+  const [erasing, setErasing] = useState(false);
   const erase = async (e: Event) => {
     e.preventDefault();
+    if (erasing) return;
+    setErasing(true);
     setDeleteError(null);
     try {
       await api.delete("/api/v1/me", { password });
       api.end();
     } catch (err) {
       setDeleteError((err as Error).message);
+      setErasing(false);
     }
   };
 
@@ -319,7 +328,7 @@ function DataAndAccount() {
               <button type="button" class="button" onClick={() => setDeleting(false)}>
                 {t.dialogs.cancel}
               </button>
-              <button type="submit" class="button danger">
+              <button type="submit" class="button danger" disabled={erasing}>
                 {t.settings.deleteAccount}
               </button>
             </div>

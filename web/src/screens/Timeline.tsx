@@ -24,6 +24,8 @@ export function Timeline({ tl, conversation, actions, pinnedIds, replyTargets }:
   const scroller = useRef<HTMLDivElement>(null);
   const stuck = useRef(true);
   const anchor = useRef<{ id: string; offset: number } | null>(null);
+  const shownFocus = useRef(0);
+  const seenToEnd = useRef(tl.toEnd.value);
   const w = tl.window.value;
   const myId = me.value?.id ?? "";
   const pending = w.hasNewer ? [] : unconfirmed(outbox.value, conversation.id, w.messages);
@@ -54,8 +56,11 @@ export function Timeline({ tl, conversation, actions, pinnedIds, replyTargets }:
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
-    // An emptied window is about to be refilled with the newest page (opening, or jumping to the latest).
-    if (!w.loaded) stuck.current = true;
+    // An empty window is about to be filled with the newest page (opening), or was just refilled with it.
+    if (!w.loaded || tl.toEnd.value !== seenToEnd.current) {
+      stuck.current = true;
+      seenToEnd.current = tl.toEnd.value;
+    }
     if (stuck.current && !w.hasNewer) {
       el.scrollTop = el.scrollHeight;
       // Messages out of view are laid out at an estimated height until they are drawn; once the newest are
@@ -81,10 +86,12 @@ export function Timeline({ tl, conversation, actions, pinnedIds, replyTargets }:
   }, [w, tl]);
 
   useEffect(() => {
-    if (!focus) return;
+    // Each focus request scrolls once; later window changes leave the reader where they are.
+    if (!focus || focus.at === shownFocus.current) return;
     const el = scroller.current;
     const node = el?.querySelector<HTMLElement>(`article[data-message-id="${CSS.escape(focus.messageId)}"]`);
     if (node && el) {
+      shownFocus.current = focus.at;
       stuck.current = false;
       node.scrollIntoView({ block: "center" });
       remember();
@@ -142,7 +149,8 @@ export function Timeline({ tl, conversation, actions, pinnedIds, replyTargets }:
 
   return (
     <div class="timeline-wrap">
-      <div class="timeline" ref={scroller} onScroll={onScroll} role="log" aria-label={t.timeline.log} aria-live="polite" tabIndex={0}>
+      <div class="timeline" ref={scroller} onScroll={onScroll} role="log" aria-label={t.timeline.log} aria-live="polite"
+          aria-busy={!w.loaded || tl.loadingOlder.value || tl.loadingNewer.value} tabIndex={0}>
         <div class="timeline-start">
           {w.loaded && !w.hasOlder && <p class="muted">{w.messages.length === 0 && pending.length === 0 ? t.timeline.empty : t.timeline.beginning}</p>}
           {tl.loadingOlder.value && <p class="muted">{t.timeline.loadingOlder}</p>}

@@ -63,6 +63,10 @@ export interface TimelineState {
   /** The newest messages seen live, to close the gap when paging reaches the live end. */
   recent: Message[];
   usedAt: number;
+  /** Bumped whenever the window is replaced, so a page requested for the old one is dropped when it lands. */
+  generation: number;
+  /** Bumped when the window is refilled with the newest page on request: the view goes to its end. */
+  toEnd: Signal<number>;
 }
 
 const timelines = new Map<string, TimelineState>();
@@ -109,6 +113,7 @@ export function stopSession(): void {
   for (const p of pendingReceipts.values()) clearTimeout(p.timer);
   pendingReceipts.clear();
   timelines.clear();
+  learnt.clear();
   catchingUp.clear();
   for (const id of Object.keys(cursors.toObject(Number.MAX_SAFE_INTEGER))) cursors.delete(id);
   userSeq = null;
@@ -606,6 +611,8 @@ export function timeline(id: string): TimelineState {
       focus: signal(null),
       recent: [],
       usedAt: Date.now(),
+      generation: 0,
+      toEnd: signal(0),
     };
     timelines.set(id, tl);
     evictTimelines(id);
@@ -623,8 +630,10 @@ function evictTimelines(keep: string): void {
 }
 
 async function loadLatest(tl: TimelineState): Promise<void> {
+  const generation = tl.generation;
   try {
     const page = await api.get<MessagePage>(`/api/v1/conversations/${tl.id}/messages?limit=${pageSize}`);
+    if (tl.generation !== generation) return;
     tl.window.value = withLatest(tl.window.value, page);
     tl.error.value = null;
   } catch (e) {
@@ -638,8 +647,10 @@ export async function loadOlder(tl: TimelineState): Promise<void> {
   const first = firstSeq(w);
   if (!w.hasOlder || tl.loadingOlder.value || first === null) return;
   tl.loadingOlder.value = true;
+  const generation = tl.generation;
   try {
     const page = await api.get<MessagePage>(`/api/v1/conversations/${tl.id}/messages?before=${first}&limit=${pageSize}`);
+    if (tl.generation !== generation) return;
     tl.window.value = withOlder(tl.window.value, page);
   } catch (e) {
     tl.error.value = (e as Error).message;
@@ -653,8 +664,10 @@ export async function loadNewer(tl: TimelineState): Promise<void> {
   const last = lastSeq(w);
   if (!w.hasNewer || tl.loadingNewer.value || last === null) return;
   tl.loadingNewer.value = true;
+  const generation = tl.generation;
   try {
     const page = await api.get<MessagePage>(`/api/v1/conversations/${tl.id}/messages?after=${last}&limit=${pageSize}`);
+    if (tl.generation !== generation) return;
     let next = withNewer(tl.window.value, page);
     if (!next.hasNewer) {
       // At the live end: what arrived live while the window was away joins it.
@@ -674,9 +687,10 @@ export async function loadNewer(tl: TimelineState): Promise<void> {
 /** Shows a message in its context: in place when the window holds it, else a window around it. */
 export async function jumpTo(tl: TimelineState, messageId: string): Promise<boolean> {
   if (!tl.window.value.messages.some((m) => m.id === messageId)) {
+    const generation = ++tl.generation;
     try {
       const page = await api.get<{ items: Message[] }>(`/api/v1/conversations/${tl.id}/messages/${messageId}/around?limit=51`);
-      if (!page.items.some((m) => m.id === messageId)) return false;
+      if (!page.items.some((m) => m.id === messageId) || tl.generation !== generation) return false;
       tl.window.value = aroundMessage(page, 51);
     } catch (e) {
       tl.error.value = (e as Error).message;
@@ -690,10 +704,21 @@ export async function jumpTo(tl: TimelineState, messageId: string): Promise<bool
 /** Back to the newest page, as when the conversation opened. */
 export async function jumpToLatest(tl: TimelineState): Promise<void> {
   if (!tl.window.value.hasNewer) return;
-  tl.window.value = emptyWindow;
-  tl.recent = [];
-  await loadLatest(tl);
-  markRead(tl.id);
+  // Pages still on their way for the window being left are dropped; the window stays until the newest page is here.
+  const generation = ++tl.generation;
+  try {
+    const page = await api.get<MessagePage>(`/api/v1/conversations/${tl.id}/messages?limit=${pageSize}`);
+    if (tl.generation !== generation) return;
+    batch(() => {
+      tl.recent = [];
+      tl.window.value = withLatest(emptyWindow, page);
+      tl.toEnd.value++;
+      tl.error.value = null;
+    });
+    markRead(tl.id);
+  } catch (e) {
+    tl.error.value = (e as Error).message;
+  }
 }
 
 export async function loadMembers(id: string): Promise<void> {
@@ -718,17 +743,22 @@ export async function loadMembers(id: string): Promise<void> {
 }
 
 /** Learns titles and member names for conversations seen outside their timeline (search results). */
+const learnt = new Set<string>();
+
 export async function learnAbout(conversationIds: Iterable<string>): Promise<void> {
-  const wanted = [...new Set(conversationIds)];
+  const wanted = [...new Set(conversationIds)].filter((id) => !learnt.has(id));
+  for (const id of wanted) learnt.add(id);
   await Promise.all(
     wanted.map(async (id) => {
       if (!conversations.value.has(id)) await fetchConversation(id);
       try {
         const members = await api.get<Member[]>(`/api/v1/conversations/${id}/members`);
-        const learnt: Record<string, string> = { ...names.value };
-        for (const m of members) learnt[m.userId] = m.displayName;
-        names.value = learnt;
+        if (!me.value) return;
+        const known: Record<string, string> = { ...names.value };
+        for (const m of members) known[m.userId] = m.displayName;
+        names.value = known;
       } catch {
+        learnt.delete(id);
         // Names stay as "Someone"; the result still opens.
       }
     }),
