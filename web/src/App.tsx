@@ -1,4 +1,4 @@
-import { signal } from "@preact/signals";
+import { effect, signal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { api, ApiError } from "./api/client";
 import { navigate, route } from "./router";
@@ -29,6 +29,13 @@ async function begin(): Promise<void> {
   }
 }
 
+// The tab title carries the unread total. An effect outside the components: reading the total in App would
+// render the whole tree again at every message that changes it.
+effect(() => {
+  const n = unreadTotal.value;
+  document.title = n > 0 ? `(${n}) ${t.appName}` : t.appName;
+});
+
 api.onSessionEnded(() => {
   stopSession();
   phase.value = "signedOut";
@@ -49,11 +56,6 @@ export function App() {
   useEffect(() => {
     if (phase.value === "starting") void begin();
   }, []);
-
-  useEffect(() => {
-    const n = unreadTotal.value;
-    document.title = n > 0 ? `(${n}) ${t.appName}` : t.appName;
-  }, [unreadTotal.value]);
 
   switch (phase.value) {
     case "signedOut":
