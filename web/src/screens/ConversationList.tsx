@@ -7,6 +7,7 @@ import { listTime } from "../format/time";
 import { t } from "../strings";
 import { Avatar, ErrorAlert, Link, PresenceDot, Spinner } from "../ui/common";
 import { IconChat, IconGroup } from "../ui/icons";
+import { memo } from "../ui/memo";
 import { NewDirectDialog, NewGroupDialog } from "./NewConversation";
 
 function previewText(c: Conversation, myId: string | undefined): string {
@@ -17,7 +18,7 @@ function previewText(c: Conversation, myId: string | undefined): string {
   return who ? `${who}: ${text}` : text;
 }
 
-function Row({ c, active }: { c: Conversation; active: boolean }) {
+function RowView({ c, active }: { c: Conversation; active: boolean }) {
   const title = displayTitle(c, t.list.untitled);
   const muted = isMuted(c);
   return (
@@ -49,6 +50,9 @@ function Row({ c, active }: { c: Conversation; active: boolean }) {
     </li>
   );
 }
+
+// A row draws again only when its conversation or its selection changed, not at every event elsewhere.
+const Row = memo(RowView);
 
 export function ConversationList({ activeId }: { activeId: string | null }) {
   const [filter, setFilter] = useState("");

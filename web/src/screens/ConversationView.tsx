@@ -1,3 +1,4 @@
+import { useComputed } from "@preact/signals";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError } from "../api/client";
 import type { Message } from "../api/types";
@@ -13,7 +14,6 @@ import {
   presence,
   retrySend,
   timeline,
-  titleOf,
   typing,
 } from "../state/store";
 import { t } from "../strings";
@@ -23,6 +23,7 @@ import { IconBack, IconInfo, IconPin, IconSearch } from "../ui/icons";
 import { Composer, type ComposerHandle } from "./Composer";
 import type { MessageActions } from "./MessageItem";
 import { Timeline } from "./Timeline";
+import { displayTitle } from "../state/conversations";
 import { DetailsPanel, PinsPanel } from "./ConversationPanels";
 
 function TypingLine({ id }: { id: string }) {
@@ -35,7 +36,9 @@ function TypingLine({ id }: { id: string }) {
 }
 
 export function ConversationView({ id }: { id: string }) {
-  const conversation = conversations.value.get(id);
+  // Only this conversation's row: traffic in the others leaves the open one as it is.
+  const row = useComputed(() => conversations.value.get(id));
+  const conversation = row.value;
   const tl = timeline(id);
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [editing, setEditing] = useState<Message | null>(null);
@@ -122,7 +125,7 @@ export function ConversationView({ id }: { id: string }) {
     );
   }
 
-  const title = titleOf(id);
+  const title = displayTitle(conversation, t.list.untitled);
   const myId = me.value?.id ?? "";
   const editLast = () => {
     const last = [...tl.window.value.messages].reverse().find((m) => m.senderId === myId && m.deletedAt === null && m.body !== null);
