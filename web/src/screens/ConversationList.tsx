@@ -54,7 +54,16 @@ function RowView({ c, active }: { c: Conversation; active: boolean }) {
 // A row draws again only when its conversation or its selection changed, not at every event elsewhere.
 const Row = memo(RowView);
 
+/**
+ * The list as the shell places it. It reads no signal itself, so it never renders on its own: the part that
+ * does (ListBody) is then known to the renderer only through this component's current children, and the
+ * shell's props never hold an old tree of the list alive.
+ */
 export function ConversationList({ activeId }: { activeId: string | null }) {
+  return <ListBody activeId={activeId} />;
+}
+
+function ListBody({ activeId }: { activeId: string | null }) {
   const [filter, setFilter] = useState("");
   const [dialog, setDialog] = useState<"direct" | "group" | null>(null);
   const all = conversationList.value;

@@ -35,7 +35,12 @@ function TypingLine({ id }: { id: string }) {
   );
 }
 
+/** The conversation as the shell places it; it reads no signal, so no old tree of the pane stays in the shell's props. */
 export function ConversationView({ id }: { id: string }) {
+  return <ConversationPane id={id} />;
+}
+
+function ConversationPane({ id }: { id: string }) {
   // Only this conversation's row: traffic in the others leaves the open one as it is.
   const row = useComputed(() => conversations.value.get(id));
   const conversation = row.value;

@@ -421,7 +421,12 @@ function handleAck(frame: ServerFrame): void {
     if (clientMsgId) outbox.value = outboxRules.acknowledge(outbox.value, clientMsgId);
     if (message) {
       const tl = timelines.get(message.conversationId);
-      if (tl) tl.window.value = withLive(tl.window.value, message);
+      if (tl) {
+        tl.window.value = withLive(tl.window.value, message);
+        // Kept for a window that is away from the live end now and returns to it later.
+        if (!tl.recent.some((r) => r.id === message.id)) tl.recent.push(message);
+        if (tl.recent.length > 100) tl.recent.shift();
+      }
     }
   });
 }
@@ -709,9 +714,12 @@ export async function jumpToLatest(tl: TimelineState): Promise<void> {
   try {
     const page = await api.get<MessagePage>(`/api/v1/conversations/${tl.id}/messages?limit=${pageSize}`);
     if (tl.generation !== generation) return;
+    // What arrived live while the request was out (a message just sent, say) joins the new window.
+    let next = withLatest(emptyWindow, page);
+    const end = lastSeq(next) ?? 0;
+    for (const m of tl.recent.filter((r) => r.seq > end)) next = withLive(next, m);
     batch(() => {
-      tl.recent = [];
-      tl.window.value = withLatest(emptyWindow, page);
+      tl.window.value = next;
       tl.toEnd.value++;
       tl.error.value = null;
     });
